@@ -1,0 +1,148 @@
+"""Sphinx configuration for the kerasguide course site."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+DOCS_DIR = Path(__file__).parent.resolve()
+ROOT_DIR = DOCS_DIR.parent
+sys.path.insert(0, str(DOCS_DIR / "_ext"))
+
+# The site's public address and the repository live in one place: pyproject's [project.urls].
+_PROJECT = tomllib.loads((ROOT_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+SITE_URL: str = _PROJECT["urls"]["Homepage"]
+REPOSITORY_URL: str = _PROJECT["urls"]["Source"]
+REPOSITORY_BRANCH = "main"
+
+# Notebook kernels inherit this process's environment. Keep TensorFlow's C++ INFO and
+# WARNING lines (CUDA probing, oneDNN notices) off the pages; errors still show.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Keras prints progress bars for `fit`; in a notebook they are rewritten with '\r'.
+os.environ.setdefault("PYTHONHASHSEED", "0")
+
+def _register_korean_font() -> str:
+    import importlib.util
+
+    from matplotlib import font_manager
+
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        for path in sorted(Path(location, "fonts").glob("NanumGothic*.ttf")):
+            font_manager.fontManager.addfont(str(path))
+    return "NanumGothic"
+
+
+# -- Project information -----------------------------------------------------------------------
+
+project = "kerasguide"
+html_title = "케라스와 텐서플로: 실행하며 배우는 3장"
+author = "kerasguide 개발자들"
+copyright = "2026, kerasguide 개발자들"
+release = _PROJECT["version"]
+language = "ko"
+
+# -- General configuration ---------------------------------------------------------------------
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+    "sphinx_copybutton",
+    "sphinx_design",
+    "sphinx_sitemap",
+    "sphinxext.opengraph",
+    "notfound.extension",
+    # Local extensions (docs/_ext/).
+    "library_dependency",
+]
+
+# Build output and execution artefacts must never be read back as sources.
+exclude_patterns = [
+    "_build",
+    "jupyter_execute",
+    ".jupyter_cache",
+    "**.ipynb_checkpoints",
+    "notebooks",
+    "Thumbs.db",
+    ".DS_Store",
+]
+templates_path = ["_templates"]
+nitpicky = False
+
+# -- MyST and MyST-NB --------------------------------------------------------------------------
+
+myst_enable_extensions = [
+    "colon_fence",
+    "deflist",
+    "dollarmath",
+    "amsmath",
+    "attrs_inline",
+    "substitution",
+]
+myst_heading_anchors = 3
+
+# Execute every notebook at build time, reusing jupyter-cache where code is unchanged.
+nb_execution_mode = "cache"
+nb_execution_timeout = 600  # seconds per cell
+nb_execution_raise_on_error = False  # a failing cell is a warning: `-W` fails the build ...
+nb_execution_show_tb = True  # ... and shows the traceback in the log
+nb_merge_streams = True
+# Any stderr output (warnings, TF logs) becomes a Sphinx warning, and `-W` turns it into a
+# failed build: the pages never carry log noise.
+nb_output_stderr = "warn"
+
+# Re-execute pages that import kerasguide whenever the library's source changes.
+library_dependency_packages = {"kerasguide": "../kerasguide"}
+
+# -- API reference -----------------------------------------------------------------------------
+
+autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_format = "short"
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_rtype = False
+
+# -- HTML --------------------------------------------------------------------------------------
+
+html_theme = "furo"
+html_baseurl = SITE_URL
+html_static_path = ["_static"]
+html_css_files = ["kerasguide.css"]
+html_last_updated_fmt = "%Y-%m-%d"
+html_theme_options = {
+    "source_repository": REPOSITORY_URL,
+    "source_branch": REPOSITORY_BRANCH,
+    "source_directory": "docs/",
+    "navigation_with_keys": True,
+}
+html_show_sourcelink = False
+
+# Copy buttons copy the code only: no prompts, no outputs.
+copybutton_exclude = ".linenos, .gp, .go"
+copybutton_selector = "div.cell_input pre, div.highlight pre"
+
+# sitemap.xml with clean URLs under html_baseurl.
+sitemap_url_scheme = "{link}"
+sitemap_locales = [None]
+
+# Open Graph tags so a shared link shows the page's title and description.
+ogp_site_url = SITE_URL
+ogp_site_name = html_title
+ogp_type = "article"
+ogp_enable_meta_description = True
+# Social preview cards are drawn with matplotlib: give them a Korean font (the NanumGothic
+# files that koreanize-matplotlib ships; its module itself is not imported).
+ogp_social_cards = {"font": _register_korean_font()}
+
+# 404 page with absolute links (served from the site's root on GitHub Pages).
+notfound_urls_prefix = "/" + SITE_URL.split("://", 1)[-1].split("/", 1)[-1].strip("/") + "/"

@@ -1,0 +1,113 @@
+"""Development tasks: `nox -s docs` builds the site, `nox -s tests` tests everything.
+
+Sessions reuse their virtualenvs (TensorFlow is installed once per session), and pass
+`session.posargs` through to the tool they wrap: `nox -s tests -- -k fit -x`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.sessions = ["lint", "tests"]
+
+ROOT = Path(__file__).parent.resolve()
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+
+DOCS_SRC = ROOT / "docs"
+BUILD_DIR = DOCS_SRC / "_build"
+HTML_DIR = BUILD_DIR / "html"
+# Sphinx builds with every core; myst-nb executes notebooks in the parallel read phase.
+STRICT_HTML = ["-j", "auto", "-W", "--keep-going", "-b", "html", "-d", str(BUILD_DIR / "doctrees")]
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    """Install kerasguide (editable, so pages run the working tree) and dependency groups."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
+
+
+def notebook_env(session: nox.Session) -> dict[str, str]:
+    """Make notebook kernels run in this session's virtualenv, not a user-wide kernelspec."""
+    venv = Path(session.virtualenv.location)
+    data_dir = venv / "share" / "jupyter"
+    if not (data_dir / "kernels" / "python3").is_dir():
+        session.run(
+            "python", "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3",
+            silent=True,
+        )  # fmt: skip
+    # The user's own data dir (~/.local/share/jupyter) would come first; point it here.
+    return {"JUPYTER_DATA_DIR": str(data_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+def build_site(session: nox.Session, *extra_args: str) -> None:
+    session.run(
+        "sphinx-build", *STRICT_HTML, *extra_args, str(DOCS_SRC), str(HTML_DIR),
+        env=notebook_env(session),
+    )  # fmt: skip
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the site strictly: every notebook executed, any warning or cell error fails."""
+    install(session, "docs")
+    if "--fresh" in session.posargs:  # forget cached outputs and re-execute every page
+        shutil.rmtree(BUILD_DIR, ignore_errors=True)
+    build_site(session, *(a for a in session.posargs if a != "--fresh"))
+    session.log(f"사이트가 만들어졌다: {HTML_DIR / 'index.html'}")
+
+
+@nox.session(name="docs-live")
+def docs_live(session: nox.Session) -> None:
+    """Serve the site on http://127.0.0.1:8000 and rebuild it on every edit (docs or library)."""
+    install(session, "docs-live")
+    session.run(
+        "sphinx-autobuild", str(DOCS_SRC), str(HTML_DIR),
+        "-j", "auto", "-d", str(BUILD_DIR / "doctrees"),
+        "--watch", str(ROOT / "kerasguide"),
+        "--ignore", "*/_build/*", "--ignore", "*/notebooks/*",
+        "--ignore", "*.ipynb_checkpoints*",
+        *session.posargs,
+        env=notebook_env(session),
+    )  # fmt: skip
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit tests, the strict site build, then tests that read the built site and browse it."""
+    install(session, "docs", "test")
+    build_site(session)
+    env = notebook_env(session)
+    # pytest's own exit codes pass through: 5 (no tests collected) fails the session too.
+    session.run("pytest", f"--site-dir={HTML_DIR}", *session.posargs, env=env)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff (lint and format check) and mypy (strict) on the package."""
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", ".", *session.posargs)
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def linkcheck(session: nox.Session) -> None:
+    """Check the site's external links (needs internet; internal links are checked in tests)."""
+    install(session, "docs")
+    session.run(
+        "sphinx-build", "-b", "linkcheck", "-d", str(BUILD_DIR / "doctrees"),
+        str(DOCS_SRC), str(BUILD_DIR / "linkcheck"), *session.posargs,
+        env=notebook_env(session),
+    )  # fmt: skip
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmark kerasguide.fit against Model.fit and print seconds per epoch."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_fit.py", *session.posargs)

@@ -145,4 +145,11 @@ ogp_enable_meta_description = True
 ogp_social_cards = {"font": _register_korean_font()}
 
 # 404 page with absolute links (served from the site's root on GitHub Pages).
+notfound_context = {
+    "title": "페이지를 찾을 수 없다",
+    "body": (
+        "<h1>페이지를 찾을 수 없다 (404)</h1>"
+        "<p>주소가 바뀌었거나 없는 페이지다. 왼쪽 목차나 검색 상자에서 찾는 내용을 검색해 보자.</p>"
+    ),
+}
 notfound_urls_prefix = "/" + SITE_URL.split("://", 1)[-1].split("/", 1)[-1].strip("/") + "/"

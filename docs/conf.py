@@ -27,6 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Keras prints progress bars for `fit`; in a notebook they are rewritten with '\r'.
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
+
 def _register_korean_font() -> str:
     import importlib.util
 

@@ -68,7 +68,7 @@ def _package_dirs(app: Sphinx) -> dict[str, Path]:
 
 
 def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
-    if not app.env.doc2path(docname).suffix == ".md":
+    if app.env.doc2path(docname).suffix != ".md":
         return
     text = source[0]
     if "file_format: mystnb" not in text:

@@ -134,7 +134,8 @@ def test_stderr_output_fails_the_build(site: Site) -> None:
 
 def test_library_edit_reexecutes_only_pages_that_import_it(site: Site) -> None:
     site.write_index("uses_lib", "plain")
-    site.write_page("uses_lib", "# 라이브러리\n\n" + code_cell("import tinylib\nprint('값', tinylib.VALUE)"))
+    uses_lib = code_cell("import tinylib\nprint('값', tinylib.VALUE)")
+    site.write_page("uses_lib", "# 라이브러리\n\n" + uses_lib)
     site.write_page("plain", "# 보통\n\n" + code_cell("import random\nprint(random.random())"))
     assert site.build().returncode == 0
     plain_before = outputs_of(site.html("plain"))

@@ -202,7 +202,25 @@ class StaticProbe:
     ``{"device_name": "Tesla T4", "compute_capability": (7, 5)}`` 형태로 준다.
     ``nvidia_smi_output`` 에 예외 객체를 주면 nvidia-smi 를 부를 때 그 예외를 일으킨다.
     ``set_memory_growth`` 는 호출을 ``memory_growth`` 에 기록하고, ``memory_growth_error``
-    가 있으면 그 예외를 일으킨다(텐서플로가 이미 초기화된 경우를 흉내 낸다).
+    가 있으면 그 예외를 일으킨다(텐서플로가 이미 초기화된 경우를 흉내 낸다). 기본값은
+    CUDA 12.5.1로 빌드된 텐서플로 2.21이 깔린, GPU와 nvidia-smi 가 없는 리눅스 컴퓨터다.
+
+    Args:
+        python: 파이썬 버전.
+        tensorflow: 텐서플로 버전.
+        keras: 케라스 버전.
+        backend: 케라스 백엔드.
+        build: ``tf.sysconfig.get_build_info()`` 에 해당하는 사전.
+        gpus: ``{물리 GPU 이름: 세부 정보}``.
+        tpus: 물리 TPU 장치 이름들.
+        environ: 환경 변수.
+        system: ``platform.system()`` 값.
+        platform: ``platform.platform()`` 값.
+        proc_version: ``/proc/version`` 내용(없으면 ``None``).
+        nvidia_smi_output: nvidia-smi 의 표준 출력, 또는 일으킬 예외
+            (``FileNotFoundError``, ``subprocess.TimeoutExpired``,
+            ``subprocess.CalledProcessError``). ``None`` 이면 ``FileNotFoundError``.
+        memory_growth_error: ``set_memory_growth`` 가 일으킬 예외.
 
     Example:
         >>> from kerasguide import env

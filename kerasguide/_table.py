@@ -8,8 +8,12 @@ ASCII 로 그린다(한국어 글꼴에서는 상자 문자가 두 칸이 되기
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
+
+# A word: non-space characters, where a `code span` may contain spaces.
+_WORD = re.compile(r"(?:`[^`]*`|[^\s`])+|`")
 
 
 def display_width(text: str) -> int:
@@ -45,11 +49,12 @@ def format_rows(rows: Sequence[tuple[str, str]], *, gap: int = 2) -> list[str]:
 def wrap(text: str, width: int) -> list[str]:
     """``text`` 를 화면 폭 ``width`` 칸 안에서 공백을 기준으로 줄바꿈한다.
 
-    한 낱말이 ``width`` 보다 길면 그 낱말은 자르지 않고 한 줄에 둔다.
+    역따옴표로 감싼 부분(예: ```pip install 'tensorflow[and-cuda]'```)은 복사해 쓸 명령이므로
+    중간에서 끊지 않는다. 한 낱말이 ``width`` 보다 길면 그 낱말은 자르지 않고 한 줄에 둔다.
     """
     lines: list[str] = []
     current = ""
-    for word in text.split():
+    for word in _WORD.findall(text):
         candidate = f"{current} {word}" if current else word
         if current and display_width(candidate) > width:
             lines.append(current)

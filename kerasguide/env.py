@@ -502,7 +502,7 @@ def _advice(
     if backend != "tensorflow":
         advice.append(
             f"케라스 백엔드가 '{backend}'이다. 이 교재의 코드와 kerasguide 는 텐서플로 백엔드를 "
-            "가정하므로, keras 를 가져오기 전에 환경 변수 KERAS_BACKEND=tensorflow 를 설정하고 "
+            "가정하므로, keras 를 가져오기 전에 환경 변수 `KERAS_BACKEND=tensorflow`를 설정하고 "
             "파이썬(런타임)을 다시 시작한다."
         )
     if not gpus and not tpus:
@@ -549,7 +549,7 @@ def _no_gpu_advice(
         return [
             "텐서플로 2.11부터는 윈도우에서 직접(네이티브로) GPU를 쓸 수 없다. NVIDIA GPU를 "
             "쓰려면 WSL2에 리눅스(예: Ubuntu)를 설치하고 그 안에서 "
-            "pip install 'tensorflow[and-cuda]' 로 텐서플로를 설치한다."
+            "`pip install 'tensorflow[and-cuda]'`로 텐서플로를 설치한다."
         ]
     if runtime == "macos":
         return [
@@ -560,21 +560,22 @@ def _no_gpu_advice(
     hidden = environ.get("CUDA_VISIBLE_DEVICES")
     if hidden is not None and hidden.strip() in ("", "-1", "none", "NoDevFiles"):
         return [
-            f"환경 변수 CUDA_VISIBLE_DEVICES={hidden!r} 가 텐서플로에게서 GPU를 감추고 있다. "
-            "이 변수를 지우거나(예: CUDA_VISIBLE_DEVICES=0) 설정한 뒤 파이썬을 다시 시작한다."
+            f"환경 변수 `CUDA_VISIBLE_DEVICES={hidden!r}`가 텐서플로에게서 GPU를 감추고 있다. "
+            "이 변수를 지우거나 GPU 번호로(예: `CUDA_VISIBLE_DEVICES=0`) 설정한 뒤 "
+            "파이썬을 다시 시작한다."
         ]
     if driver_sees_gpu:
         if not cuda_build:
             return [
                 f"nvidia-smi 는 GPU {len(smi.gpus)}개를 보지만 설치된 텐서플로가 CUDA 없이 "
-                "빌드되었다(CPU 전용). pip install 'tensorflow[and-cuda]' 로 GPU를 쓰는 "
+                "빌드되었다(CPU 전용). `pip install 'tensorflow[and-cuda]'`로 GPU를 쓰는 "
                 "텐서플로를 설치한다."
             ]
         cuda = f"CUDA {cuda_version}" if cuda_version else "CUDA"
         return [
             f"nvidia-smi 는 GPU {len(smi.gpus)}개를 보지만 텐서플로는 하나도 보지 못한다. "
             f"텐서플로가 기대하는 {cuda}와 cuDNN 라이브러리가 없거나 맞지 않을 수 있다. "
-            "pip install 'tensorflow[and-cuda]' 로 맞는 라이브러리를 함께 설치하고, "
+            "`pip install 'tensorflow[and-cuda]'`로 맞는 라이브러리를 함께 설치하고, "
             "드라이버가 그 CUDA 버전을 지원하는지 확인한다."
         ]
     if smi.status == "missing":
@@ -884,7 +885,7 @@ def select_strategy(
     if backend != "tensorflow":
         raise RuntimeError(
             f"tf.distribute 전략은 케라스의 텐서플로 백엔드에서만 쓸 수 있는데 지금 백엔드는 "
-            f"'{backend}'이다. keras 를 가져오기 전에 KERAS_BACKEND=tensorflow 를 설정한다."
+            f"'{backend}'이다. keras 를 가져오기 전에 `KERAS_BACKEND=tensorflow`를 설정한다."
         )
     choice = _choose(probe, cpu_devices=cpu_devices, tpu=tpu)
 

@@ -462,6 +462,12 @@ def test_table_lines_fit_the_rule_and_advice_is_wrapped() -> None:
     assert all(display_width(line) <= 76 for line in advice)
 
 
+def test_wrapped_advice_never_breaks_a_command() -> None:
+    probe = env.StaticProbe(system="Windows", proc_version=None, nvidia_smi_output=SMI_T4)
+    table = env.report(probe=probe).format_table()
+    assert any("`pip install 'tensorflow[and-cuda]'`" in line for line in table.splitlines())
+
+
 def test_str_and_pretty_printing_show_the_table() -> None:
     rep = env.report(probe=env.StaticProbe())
 

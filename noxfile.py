@@ -6,6 +6,7 @@ Sessions reuse their virtualenvs (TensorFlow is installed once per session), and
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -23,6 +24,7 @@ DOCS_SRC = ROOT / "docs"
 BUILD_DIR = DOCS_SRC / "_build"
 HTML_DIR = BUILD_DIR / "html"
 # Sphinx builds with every core; myst-nb executes notebooks in the parallel read phase.
+KERNEL_FLAG = "--IPKernelApp.capture_fd_output=False"
 STRICT_HTML = ["-j", "auto", "-W", "--keep-going", "-b", "html", "-d", str(BUILD_DIR / "doctrees")]
 
 
@@ -32,14 +34,25 @@ def install(session: nox.Session, *groups: str) -> None:
 
 
 def notebook_env(session: nox.Session) -> dict[str, str]:
-    """Make notebook kernels run in this session's virtualenv, not a user-wide kernelspec."""
+    """Make notebook kernels run in this session's virtualenv, not a user-wide kernelspec.
+
+    The kernel is started with `capture_fd_output=False`: TensorFlow's C++ start-up lines
+    (CUDA probing, oneDNN notices) are written to file descriptor 2 before its log level
+    applies, and ipykernel would otherwise copy them into the page as stderr output. They go
+    to the build log instead; Python-level warnings still reach the page and fail the build.
+    """
     venv = Path(session.virtualenv.location)
     data_dir = venv / "share" / "jupyter"
-    if not (data_dir / "kernels" / "python3").is_dir():
+    kernel_json = data_dir / "kernels" / "python3" / "kernel.json"
+    if not kernel_json.is_file():
         session.run(
             "python", "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3",
             silent=True,
         )  # fmt: skip
+    spec = json.loads(kernel_json.read_text(encoding="utf-8"))
+    if KERNEL_FLAG not in spec["argv"]:
+        spec["argv"].append(KERNEL_FLAG)
+        kernel_json.write_text(json.dumps(spec, indent=1), encoding="utf-8")
     # The user's own data dir (~/.local/share/jupyter) would come first; point it here.
     return {"JUPYTER_DATA_DIR": str(data_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
@@ -74,6 +87,20 @@ def docs_live(session: nox.Session) -> None:
         *session.posargs,
         env=notebook_env(session),
     )  # fmt: skip
+
+
+@nox.session
+def notebooks(session: nox.Session) -> None:
+    """Regenerate the Colab notebooks (docs/notebooks/*.ipynb) from the MyST pages.
+
+    `nox -s notebooks -- --check` only reports notebooks that drifted from their pages.
+    """
+    # jupytext reads the pages; docs/conf.py (read for the repository URL) imports matplotlib.
+    wanted = ("jupytext", "matplotlib")
+    session.install(
+        *(r for r in nox.project.dependency_groups(PYPROJECT, "docs") if r.startswith(wanted))
+    )
+    session.run("python", "docs/_ext/colab_notebooks.py", *session.posargs)
 
 
 @nox.session

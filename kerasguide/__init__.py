@@ -4,17 +4,34 @@
   :func:`trace_layer_call` 로 직접 관찰할 수 있다.
 - :func:`fit`: ``tf.GradientTape`` 로 처음부터 작성한 훈련 반복(training loop).
 - :mod:`kerasguide.env`: GPU 작업환경 점검(보고서, 메모리 증가, 혼합 정밀도, 분산 전략).
+- :func:`use_korean_font`: matplotlib 그림의 한글 글꼴.
 
 케라스 3과 텐서플로 백엔드를 대상으로 한다. 가져오기(import)만으로는 전역 설정을 바꾸지 않는다.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from kerasguide import env
 from kerasguide._version import __version__
-from kerasguide.layers import CallEvent, SimpleDense, trace_layer_call
-from kerasguide.plotting import use_korean_font
-from kerasguide.training import History, fit
+
+if TYPE_CHECKING:
+    from kerasguide.layers import CallEvent, SimpleDense, trace_layer_call
+    from kerasguide.plotting import use_korean_font
+    from kerasguide.training import History, fit
+
+# Names whose modules import TensorFlow are loaded on first use, so that `kerasguide env`
+# and `kerasguide --help` start quickly and print no TensorFlow start-up lines.
+_LAZY = {
+    "CallEvent": "kerasguide.layers",
+    "SimpleDense": "kerasguide.layers",
+    "trace_layer_call": "kerasguide.layers",
+    "History": "kerasguide.training",
+    "fit": "kerasguide.training",
+    "use_korean_font": "kerasguide.plotting",
+}
 
 __all__ = [
     "CallEvent",
@@ -26,3 +43,16 @@ __all__ = [
     "trace_layer_call",
     "use_korean_font",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kerasguide' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

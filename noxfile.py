@@ -6,7 +6,6 @@ Sessions reuse their virtualenvs (TensorFlow is installed once per session), and
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -24,7 +23,6 @@ DOCS_SRC = ROOT / "docs"
 BUILD_DIR = DOCS_SRC / "_build"
 HTML_DIR = BUILD_DIR / "html"
 # Sphinx builds with every core; myst-nb executes notebooks in the parallel read phase.
-KERNEL_FLAG = "--IPKernelApp.capture_fd_output=False"
 STRICT_HTML = ["-j", "auto", "-W", "--keep-going", "-b", "html", "-d", str(BUILD_DIR / "doctrees")]
 
 
@@ -34,25 +32,14 @@ def install(session: nox.Session, *groups: str) -> None:
 
 
 def notebook_env(session: nox.Session) -> dict[str, str]:
-    """Make notebook kernels run in this session's virtualenv, not a user-wide kernelspec.
-
-    The kernel is started with `capture_fd_output=False`: TensorFlow's C++ start-up lines
-    (CUDA probing, oneDNN notices) are written to file descriptor 2 before its log level
-    applies, and ipykernel would otherwise copy them into the page as stderr output. They go
-    to the build log instead; Python-level warnings still reach the page and fail the build.
-    """
+    """Make notebook kernels run in this session's virtualenv, not a user-wide kernelspec."""
     venv = Path(session.virtualenv.location)
     data_dir = venv / "share" / "jupyter"
-    kernel_json = data_dir / "kernels" / "python3" / "kernel.json"
-    if not kernel_json.is_file():
+    if not (data_dir / "kernels" / "python3" / "kernel.json").is_file():
         session.run(
             "python", "-m", "ipykernel", "install", "--sys-prefix", "--name", "python3",
             silent=True,
         )  # fmt: skip
-    spec = json.loads(kernel_json.read_text(encoding="utf-8"))
-    if KERNEL_FLAG not in spec["argv"]:
-        spec["argv"].append(KERNEL_FLAG)
-        kernel_json.write_text(json.dumps(spec, indent=1), encoding="utf-8")
     # The user's own data dir (~/.local/share/jupyter) would come first; point it here.
     return {"JUPYTER_DATA_DIR": str(data_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 

@@ -22,8 +22,18 @@ REPOSITORY_URL: str = _PROJECT["urls"]["Source"]
 REPOSITORY_BRANCH = "main"
 
 # Notebook kernels inherit this process's environment. Keep TensorFlow's C++ INFO and
-# WARNING lines (CUDA probing, oneDNN notices) off the pages; errors still show.
+# WARNING lines off the pages.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# TensorFlow writes a few C++ start-up lines (CUDA probing, oneDNN notice) to file
+# descriptor 2 before any log level applies, and ipykernel copies fd output into the page
+# as stderr. Kernels of this build run with `capture_fd_output = False`, so those lines go
+# to the build log; Python-level warnings still reach the page and fail the strict build.
+_IPYTHON_DIR = DOCS_DIR / "_build" / "ipython"
+(_IPYTHON_DIR / "profile_default").mkdir(parents=True, exist_ok=True)
+(_IPYTHON_DIR / "profile_default" / "ipython_kernel_config.py").write_text(
+    "c.IPKernelApp.capture_fd_output = False\n", encoding="utf-8"
+)
+os.environ["IPYTHONDIR"] = str(_IPYTHON_DIR)
 # Keras prints progress bars for `fit`; in a notebook they are rewritten with '\r'.
 os.environ.setdefault("PYTHONHASHSEED", "0")
 
@@ -63,6 +73,8 @@ extensions = [
     "notfound.extension",
     # Local extensions (docs/_ext/).
     "library_dependency",
+    "korean_search",
+    "notebook_links",
 ]
 
 # Build output and execution artefacts must never be read back as sources.
@@ -154,3 +166,18 @@ notfound_context = {
     ),
 }
 notfound_urls_prefix = "/" + SITE_URL.split("://", 1)[-1].split("/", 1)[-1].strip("/") + "/"
+
+# -- Korean search (docs/_ext/korean_search.py) ------------------------------------------------
+# Korean search language: kiwipiepy splits words into morphemes at index time; the browser
+# strips particles from queries. Spelling variants come from the glossary entries (first term
+# line = the form the site uses). `-D korean_search=0` builds with Sphinx's own search.
+korean_search = True
+korean_search_glossary = "glossary"
+
+# -- Notebooks: download and Colab (docs/_ext/notebook_links.py, colab_notebooks.py) -----------
+# Every executable page links its executed notebook (.ipynb with outputs) and opens
+# docs/notebooks/<page>.ipynb in Colab; that notebook's first cell installs kerasguide from
+# this repository and branch. `nox -s notebooks` regenerates docs/notebooks/ from the pages.
+notebook_links_repository = REPOSITORY_URL
+notebook_links_branch = REPOSITORY_BRANCH
+notebook_links_dir = "docs/notebooks"

@@ -1,0 +1,299 @@
+"""Seconds per epoch: kerasguide.fit against Model.fit and a plain eager loop.
+
+One run, one model and one data set for every configuration: an MLP 784-64-64-10 on random
+samples (20,000 by default), batch 32, Adam, sparse categorical cross-entropy from logits,
+``metrics=["accuracy"]``, shuffled every epoch. Configurations run in turn, ``--rounds``
+times, so that a busy machine slows them alike; the first epoch of each run (tracing,
+compiling) is left out and the steady-state figure is the median of the other epochs. The
+eager loop, tens of seconds an epoch, runs ``--eager-epochs`` epochs in the first round only.
+
+Usage::
+
+    python benchmarks/bench_fit.py                     # prints a Markdown table
+    python benchmarks/bench_fit.py --json results.json # also writes the figures as JSON
+    python benchmarks/bench_fit.py --samples 2000 --epochs 3 --rounds 1   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+import kerasguide
+
+KERASGUIDE = "kerasguide.fit"
+KERASGUIDE_XLA = "kerasguide.fit(jit_compile=True)"
+MODEL_FIT = "Model.fit (defaults)"
+MODEL_FIT_FAST = "Model.fit(steps_per_execution=32, jit_compile=True)"
+EAGER = "eager loop (GradientTape, no tf.function)"
+TARGETS = {MODEL_FIT: 2.5, "fastest Model.fit": 1.1}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--samples", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--epochs", type=int, default=6, help="epochs per run (first is warm-up)")
+    parser.add_argument("--rounds", type=int, default=2, help="runs of each configuration")
+    parser.add_argument(
+        "--eager-epochs",
+        type=int,
+        default=1,
+        help="timed epochs of the eager loop (first round only)",
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", type=Path, default=None, metavar="PATH")
+    return parser.parse_args(argv)
+
+
+def make_data(samples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.random((samples, 784), dtype=np.float32)
+    y = rng.integers(0, 10, samples)
+    return x, y
+
+
+def make_model(seed: int) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential(
+        [
+            keras.Input((784,)),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(64, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
+
+
+def make_loss() -> keras.losses.Loss:
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+class EpochTimer(keras.callbacks.Callback):  # type: ignore[misc]
+    def __init__(self) -> None:
+        super().__init__()
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+
+
+def run_kerasguide(args: argparse.Namespace, data: Any, **options: Any) -> list[float]:
+    x, y = data
+    history = kerasguide.fit(
+        make_model(args.seed),
+        x,
+        y,
+        loss=make_loss(),
+        optimizer=keras.optimizers.Adam(),
+        metrics=["accuracy"],
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        verbose=0,
+        **options,
+    )
+    if history.traces["train"] != 1:
+        raise RuntimeError(f"kerasguide.fit traced {history.traces['train']} times")
+    return history.epoch_seconds
+
+
+def run_model_fit(args: argparse.Namespace, data: Any, **compile_options: Any) -> list[float]:
+    x, y = data
+    model = make_model(args.seed)
+    model.compile(
+        optimizer=keras.optimizers.Adam(),
+        loss=make_loss(),
+        metrics=["accuracy"],
+        **compile_options,
+    )
+    timer = EpochTimer()
+    model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0, callbacks=[timer])
+    return timer.seconds
+
+
+def run_eager(args: argparse.Namespace, data: Any) -> list[float]:
+    """The textbook loop: Python for-loop over batches, every op run eagerly."""
+    x, y = data
+    model = make_model(args.seed)
+    optimizer = keras.optimizers.Adam()
+    loss_fn = make_loss()
+    accuracy = keras.metrics.SparseCategoricalAccuracy()
+    loss_tracker = keras.metrics.Mean()
+    rng = np.random.default_rng(args.seed)
+
+    def step(xb: Any, yb: Any) -> None:
+        with tf.GradientTape() as tape:
+            predictions = model(xb, training=True)
+            loss = loss_fn(yb, predictions)
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply(gradients, model.trainable_variables)
+        loss_tracker.update_state(loss)
+        accuracy.update_state(yb, predictions)
+
+    step(x[: args.batch_size], y[: args.batch_size])  # warm-up: creates the optimizer state
+    seconds = []
+    for _ in range(args.eager_epochs):
+        start = time.perf_counter()
+        loss_tracker.reset_state()
+        accuracy.reset_state()
+        order = rng.permutation(len(x))
+        for begin in range(0, len(x), args.batch_size):
+            batch = order[begin : begin + args.batch_size]
+            step(x[batch], y[batch])
+        seconds.append(time.perf_counter() - start)
+    return [float("nan"), *seconds]  # no compile-time first epoch: keep the layout
+
+
+def environment() -> dict[str, Any]:
+    cpu_model = ""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    return {
+        "python": platform.python_version(),
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "kerasguide": kerasguide.__version__,
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "cpus_usable": usable,
+        "cpu_model": cpu_model,
+        "gpus": len(tf.config.list_physical_devices("GPU")),
+    }
+
+
+def load_average() -> list[float] | None:
+    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = shlex.join(["python", *(sys.argv if argv is None else [__file__, *argv])])
+    env = environment()
+    print(f"command: {command}")
+    print(
+        f"TensorFlow {env['tensorflow']}, Keras {env['keras']}, NumPy {env['numpy']}, "
+        f"Python {env['python']}, kerasguide {env['kerasguide']}"
+    )
+    print(
+        f"CPU: {env['cpu_count']} logical CPUs ({env['cpus_usable']} usable), "
+        f"{env['cpu_model'] or 'unknown model'}; GPUs visible: {env['gpus']}"
+    )
+    print(
+        f"workload: MLP 784-64-64-10, {args.samples} samples, batch {args.batch_size}, Adam, "
+        f"accuracy metric; {args.epochs} epochs per run (first left out), {args.rounds} rounds"
+    )
+    load_before = load_average()
+    print(f"load average before: {load_before}", flush=True)
+
+    data = make_data(args.samples, args.seed)
+    configurations: dict[str, Callable[[], list[float]]] = {
+        KERASGUIDE: lambda: run_kerasguide(args, data),
+        KERASGUIDE_XLA: lambda: run_kerasguide(args, data, jit_compile=True),
+        MODEL_FIT: lambda: run_model_fit(args, data),
+        MODEL_FIT_FAST: lambda: run_model_fit(args, data, steps_per_execution=32, jit_compile=True),
+        EAGER: lambda: run_eager(args, data),
+    }
+    runs: dict[str, list[list[float]]] = {name: [] for name in configurations}
+    for round_index in range(args.rounds):
+        for name, run in configurations.items():
+            if name == EAGER and round_index > 0:
+                continue  # tens of seconds an epoch: one round is enough to show the gap
+            seconds = run()
+            runs[name].append(seconds)
+            shown = " ".join(f"{s:.3f}" for s in seconds)
+            print(f"  round {round_index + 1} {name}: {shown}", flush=True)
+
+    steady = {name: [s for run in r for s in run[1:]] for name, r in runs.items()}
+    median = {name: statistics.median(values) for name, values in steady.items()}
+    fastest_model_fit = min((MODEL_FIT, MODEL_FIT_FAST), key=median.__getitem__)
+    ours = median[KERASGUIDE]
+    ratios = {name: median[name] / ours for name in median}
+    checks = {
+        f"kerasguide.fit vs {MODEL_FIT}": (ratios[MODEL_FIT], TARGETS[MODEL_FIT]),
+        f"kerasguide.fit vs fastest Model.fit ({fastest_model_fit})": (
+            ratios[fastest_model_fit],
+            TARGETS["fastest Model.fit"],
+        ),
+    }
+
+    print()
+    print("| configuration | s/epoch (median) | s/epoch (min) | epochs | time ÷ kerasguide.fit |")
+    print("|---|---:|---:|---:|---:|")
+    for name in configurations:
+        values = steady[name]
+        print(
+            f"| {name} | {median[name]:.3f} | {min(values):.3f} | {len(values)} "
+            f"| {ratios[name]:.2f}x |"
+        )
+    print()
+    for label, (ratio, target) in checks.items():
+        verdict = "met" if ratio >= target else "NOT met"
+        print(f"{label}: {ratio:.2f}x faster (target {target}x: {verdict})")
+    load_after = load_average()
+    print(f"load average after: {load_after}")
+
+    if args.json is not None:
+        report = {
+            "command": command,
+            "environment": env,
+            "workload": {
+                "model": "MLP 784-64-64-10",
+                "samples": args.samples,
+                "batch_size": args.batch_size,
+                "optimizer": "Adam",
+                "metrics": ["accuracy"],
+                "epochs_per_run": args.epochs,
+                "rounds": args.rounds,
+                "eager_epochs": args.eager_epochs,
+            },
+            "load_average": {"before": load_before, "after": load_after},
+            "results": {
+                name: {
+                    "seconds_per_epoch_median": median[name],
+                    "seconds_per_epoch_min": min(steady[name]),
+                    "steady_epochs": steady[name],
+                    "runs": [[None if s != s else s for s in run] for run in runs[name]],
+                    "time_relative_to_kerasguide": ratios[name],
+                }
+                for name in configurations
+            },
+            "targets": {
+                label: {"speedup": ratio, "target": target, "met": ratio >= target}
+                for label, (ratio, target) in checks.items()
+            },
+        }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2, allow_nan=False) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

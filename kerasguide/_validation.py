@@ -47,6 +47,15 @@ def check_bool(name: str, value: Any) -> bool:
     return value
 
 
+def check_jit_compile(jit_compile: Any) -> bool | str:
+    if jit_compile == "auto" or isinstance(jit_compile, bool):
+        return jit_compile  # type: ignore[no-any-return]
+    raise ValueError(
+        "jit_compile 은 'auto', True, False 중 하나여야 한다. "
+        f"받은 값: jit_compile={jit_compile!r} ({type(jit_compile).__name__})."
+    )
+
+
 def check_verbose(verbose: Any) -> int:
     """``"auto"``, 0, 1, 2 중 하나를 받아 0, 1, 2 로 돌려준다 (``"auto"`` 는 1)."""
     if isinstance(verbose, bool) or verbose not in _VERBOSE_VALUES:

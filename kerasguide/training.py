@@ -29,6 +29,8 @@ from kerasguide import _validation as check
 __all__ = ["History", "fit"]
 
 _INFINITE = int(tf.data.INFINITE_CARDINALITY)
+# Steps per iteration of the compiled loop when the number of steps is known.
+_UNROLL = 4
 
 
 class History:
@@ -41,8 +43,9 @@ class History:
         params: ``{"verbose", "epochs", "steps", "batch_size", "steps_per_execution",
             "jit_compile"}``. ``steps`` 는 에포크당 스텝 수(모르면 ``None``).
         model: 훈련한 모델.
-        traces: 컴파일된 함수가 추적(trace)된 횟수. ``{"train": 1, "validation": 1}`` 이면
-            에포크가 몇 번이든, 마지막 배치가 짧든 다시 추적하지 않았다는 뜻이다.
+        traces: 훈련 스텝과 검증 스텝(순전파·손실·역전파를 담은 ``tf.function``)이 추적
+            (trace)된 횟수. ``{"train": 1, "validation": 1}`` 이면 에포크가 몇 번이든,
+            마지막 배치가 짧든 다시 추적하지 않았다는 뜻이다.
         epoch_seconds: 에포크별 벽시계 시간(초, 검증 포함). 첫 에포크에는 추적과 컴파일
             시간이 들어 있다.
     """
@@ -81,7 +84,7 @@ def fit(
     seed: int | None = None,
     verbose: int | str = "auto",
     steps_per_execution: int = 32,
-    jit_compile: bool = False,
+    jit_compile: bool | str = "auto",
 ) -> History:
     """모델을 미니 배치 경사하강법으로 훈련한다. ``tf.GradientTape`` 로 직접 구현했다.
 
@@ -113,7 +116,12 @@ def fit(
             (그것은 ``keras.utils.set_random_seed`` 의 일이다).
         verbose: ``"auto"``(=1), 0(출력 없음), 1(진행 막대), 2(에포크마다 한 줄).
         steps_per_execution: 컴파일된 함수 한 번이 실행하는 스텝 수 (1 이상).
-        jit_compile: ``True`` 면 한 스텝을 XLA 로 컴파일한다.
+        jit_compile: ``True`` 면 한 스텝을 XLA 로 컴파일한다. ``"auto"`` (기본값)는 모델의
+            모든 층이 XLA 를 지원하고(``layer.supports_jit``) 연산 결정론
+            (``tf.config.experimental.enable_op_determinism``)이 꺼져 있으면 XLA 를 쓴다.
+            ``Model.fit`` 의 ``"auto"`` 와 달리 CPU 에서도 쓴다: 이 저장소의
+            ``benchmarks/bench_fit.py`` 에서 CPU 에서도 더 빨랐다. 첫 에포크에는 컴파일 시간이
+            들고, 새 배치 모양(짧은 마지막 배치)마다 XLA 가 한 번 더 컴파일한다(재추적은 아니다).
 
     Returns:
         :class:`History`. ``history.history`` 는 ``Model.fit`` 처럼 ``"loss"``, 각 지표,
@@ -144,7 +152,7 @@ def fit(
     batch_size = check.check_int("batch_size", batch_size, minimum=1)
     steps_per_execution = check.check_int("steps_per_execution", steps_per_execution, minimum=1)
     shuffle = check.check_bool("shuffle", shuffle)
-    jit_compile = check.check_bool("jit_compile", jit_compile)
+    jit_compile = check.check_jit_compile(jit_compile)
     verbose_level = check.check_verbose(verbose)
     seed = check.check_seed(seed)
     check.check_loss(loss)
@@ -168,6 +176,7 @@ def fit(
         steps_per_execution=steps_per_execution,
         jit_compile=jit_compile,
     )
+    jit_compile = loop.jit_compile
 
     params = {
         "verbose": verbose_level,
@@ -199,6 +208,26 @@ def fit(
         history._record(epoch, logs, time.perf_counter() - start)
         progbar.update(seen, list(logs.items()), finalize=True)
     return history
+
+
+def _supports_jit(model: keras.Model) -> bool:
+    """``jit_compile="auto"``: Keras's ``model_supports_jit`` rule, without its CPU exception."""
+    # Every layer, nested ones included (Layer._flatten_layers is what Keras itself uses).
+    layers = model._flatten_layers() if hasattr(model, "_flatten_layers") else model.layers
+    if not all(getattr(layer, "supports_jit", True) for layer in layers):
+        return False
+    # XLA does not support every op under op determinism (Keras turns XLA off there too).
+    return not _op_determinism_enabled()
+
+
+def _op_determinism_enabled() -> bool:
+    # Only a setter is public (tf.config.experimental.enable_op_determinism); Keras reads the
+    # flag from the same private module.
+    try:
+        from tensorflow.python.framework.config import is_op_determinism_enabled
+    except ImportError:  # pragma: no cover - other TensorFlow versions
+        return False
+    return bool(is_op_determinism_enabled())
 
 
 def _batch_size(x: Any, dtype: Any) -> Any:
@@ -331,12 +360,13 @@ class _TrainLoop:
         self.steps_per_execution = steps_per_execution
         self.call_has_training = "training" in inspect.signature(model.call).parameters
         self.traces: dict[str, int] = {"train": 0, "validation": 0}
-        train_step: Callable[[Any], Any] = self._train_step
-        test_step: Callable[[Any], Any] = self._test_step
-        if jit_compile:
-            train_step = tf.function(train_step, jit_compile=True, reduce_retracing=True)
-            test_step = tf.function(test_step, jit_compile=True, reduce_retracing=True)
-        self._steps = {"train": train_step, "validation": test_step}
+        self.jit_compile = jit_compile
+        # One step is its own tf.function (with XLA if asked): traced once, called from several
+        # places of the unrolled loop.
+        self._steps = {
+            kind: tf.function(step, jit_compile=jit_compile, reduce_retracing=True)
+            for kind, step in (("train", self._train_step), ("validation", self._test_step))
+        }
         self._functions: dict[tuple[str, bool], Any] = {}
         self._num_steps_tensors: dict[int, Any] = {}
 
@@ -350,7 +380,7 @@ class _TrainLoop:
         metric_ids: list[Any],
         optimizer: Any,
         steps_per_execution: int,
-        jit_compile: bool,
+        jit_compile: bool | str,
     ) -> _TrainLoop:
         x_sample, y_sample = sample
         # An eager forward pass on one real batch builds an unbuilt model (as Model.fit's
@@ -381,7 +411,7 @@ class _TrainLoop:
             optimizer,
             metrics,
             steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile,
+            jit_compile=_supports_jit(model) if jit_compile == "auto" else bool(jit_compile),
         )
 
     def log_names(self) -> list[str]:
@@ -409,6 +439,7 @@ class _TrainLoop:
 
     def _train_step(self, data: Any) -> tuple[Any, Any]:
         """One step of mini-batch gradient descent; returns ``(loss, batch_size)``."""
+        self.traces["train"] += 1  # wrapped in tf.function: runs only while tracing
         x, y = data
         trainable = self.model.trainable_variables
         with tf.GradientTape() as tape:
@@ -421,6 +452,7 @@ class _TrainLoop:
         return loss, _batch_size(x, loss.dtype)
 
     def _test_step(self, data: Any) -> tuple[Any, Any]:
+        self.traces["validation"] += 1  # wrapped in tf.function: runs only while tracing
         x, y = data
         y_pred = self._call_model(x, training=False)
         loss = self._total_loss(y, y_pred)
@@ -448,20 +480,27 @@ class _TrainLoop:
         floatx = keras.config.floatx()
 
         def run_exact_steps(iterator: Any, num_steps: Any) -> tuple[Any, dict[str, Any]]:
-            self.traces[kind] += 1  # runs only while tracing
 
-            def body(i: Any, loss_sum: Any, count: Any) -> tuple[Any, Any, Any]:
-                loss, batch = step(iterator.get_next())
-                return i + 1, loss_sum + loss * batch, count + batch
+            def steps(count: int) -> Callable[..., tuple[Any, Any, Any]]:
+                def body(i: Any, loss_sum: Any, samples: Any) -> tuple[Any, Any, Any]:
+                    for _ in range(count):
+                        loss, batch = step(iterator.get_next())
+                        loss_sum, samples = loss_sum + loss * batch, samples + batch
+                    return i + count, loss_sum, samples
 
+                return body
+
+            # _UNROLL steps per loop iteration, then the remainder one at a time: fewer loop
+            # iterations for the executor to schedule.
             zero = tf.constant(0.0, floatx)
-            steps_run, loss_sum, count = tf.while_loop(
-                lambda i, *_: i < num_steps, body, (tf.constant(0), zero, zero)
+            unrolled = num_steps - num_steps % _UNROLL
+            state = tf.while_loop(
+                lambda i, *_: i < unrolled, steps(_UNROLL), (tf.constant(0), zero, zero)
             )
-            return self._finish(steps_run, loss_sum, count)
+            state = tf.while_loop(lambda i, *_: i < num_steps, steps(1), state)
+            return self._finish(*state)
 
         def run_until_exhausted(iterator: Any, num_steps: Any) -> tuple[Any, dict[str, Any]]:
-            self.traces[kind] += 1  # runs only while tracing
 
             def cond(i: Any, exhausted: Any, loss_sum: Any, count: Any) -> Any:
                 return tf.logical_and(i < num_steps, tf.logical_not(exhausted))

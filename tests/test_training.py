@@ -19,6 +19,8 @@ from kerasguide import History, SimpleDense, fit
 
 N_FEATURES = 8
 N_CLASSES = 3
+# XLA compiles once per batch shape (seconds each); tests about something else skip it.
+NO_XLA: dict[str, Any] = {"jit_compile": False}
 
 
 def _data(n: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -52,11 +54,17 @@ def _assert_same_weights(a: keras.Model, b: keras.Model, rtol: float = 1e-5) -> 
 
 
 @pytest.mark.parametrize(
-    "make_optimizer",
-    [lambda: keras.optimizers.SGD(0.1, momentum=0.9), lambda: keras.optimizers.Adam(0.01)],
-    ids=["sgd", "adam"],
+    ("make_optimizer", "jit_compile"),
+    [
+        (lambda: keras.optimizers.SGD(0.1, momentum=0.9), "auto"),
+        (lambda: keras.optimizers.Adam(0.01), "auto"),
+        (lambda: keras.optimizers.Adam(0.01), False),
+    ],
+    ids=["sgd", "adam", "adam-no-xla"],
 )
-def test_same_weights_and_history_as_model_fit(make_optimizer: Callable[[], Any]) -> None:
+def test_same_weights_and_history_as_model_fit(
+    make_optimizer: Callable[[], Any], jit_compile: bool | str
+) -> None:
     x, y = _data(100)  # batch 32: 3 full batches and a short one of 4
     x_val, y_val = _data(40, seed=1)
     ours = _model()
@@ -75,6 +83,7 @@ def test_same_weights_and_history_as_model_fit(make_optimizer: Callable[[], Any]
         validation_data=(x_val, y_val),
         shuffle=False,
         verbose=0,
+        jit_compile=jit_compile,
     )
     theirs.compile(optimizer=make_optimizer(), loss=_loss(), metrics=["accuracy"])
     expected = theirs.fit(
@@ -131,6 +140,7 @@ def test_dataset_input_gives_the_same_result_as_arrays() -> None:
     from_dataset = _model()
     from_dataset.set_weights(from_arrays.get_weights())
     kwargs: dict[str, Any] = {"loss": _loss(), "metrics": ["accuracy"], "epochs": 2, "verbose": 0}
+    kwargs.update(NO_XLA)
 
     h1 = fit(from_arrays, x, y, optimizer="adam", batch_size=16, shuffle=False, **kwargs)
     dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
@@ -150,6 +160,7 @@ def test_dataset_of_unknown_length_runs_to_the_end() -> None:
     from_dataset = _model()
     from_dataset.set_weights(from_arrays.get_weights())
     common: dict[str, Any] = {"loss": _loss(), "optimizer": "sgd", "epochs": 3, "verbose": 0}
+    common.update(NO_XLA)
 
     fit(from_arrays, x, y, batch_size=16, shuffle=False, **common)
     history = fit(from_dataset, dataset, steps_per_execution=3, **common)
@@ -183,15 +194,34 @@ def test_short_last_batch_and_new_epochs_do_not_retrace() -> None:
     assert history.params["steps"] == 3
 
 
-def test_jit_compile_gives_the_same_result() -> None:
+def test_xla_and_plain_steps_give_the_same_result() -> None:
     x, y = _data(100)
     plain, jitted = _model(), _model()
     jitted.set_weights(plain.get_weights())
     common: dict[str, Any] = {"loss": _loss(), "epochs": 2, "shuffle": False, "verbose": 0}
-    fit(plain, x, y, optimizer=keras.optimizers.SGD(0.1), **common)
-    history = fit(jitted, x, y, optimizer=keras.optimizers.SGD(0.1), jit_compile=True, **common)
-    _assert_same_weights(plain, jitted, rtol=1e-4)
-    assert history.traces == {"train": 1, "validation": 0}
+    h_plain = fit(plain, x, y, optimizer=keras.optimizers.SGD(0.1), jit_compile=False, **common)
+    h_jit = fit(jitted, x, y, optimizer=keras.optimizers.SGD(0.1), jit_compile=True, **common)
+    _assert_same_weights(plain, jitted)
+    assert (h_plain.params["jit_compile"], h_jit.params["jit_compile"]) == (False, True)
+    assert h_plain.traces == h_jit.traces == {"train": 1, "validation": 0}
+
+
+def test_auto_jit_compile_follows_the_layers() -> None:
+    x, y = _data(40)
+    history = fit(_model(), x, y, loss=_loss(), optimizer="sgd", verbose=0)
+    assert history.params["jit_compile"] is True
+
+    class NoXla(keras.layers.Layer):
+        def __init__(self) -> None:
+            super().__init__()
+            self.supports_jit = False
+
+        def call(self, inputs: Any) -> Any:
+            return inputs
+
+    model = keras.Sequential([keras.Input((N_FEATURES,)), NoXla(), SimpleDense(N_CLASSES)])
+    history = fit(model, x, y, loss=_loss(), optimizer="sgd", verbose=0)
+    assert history.params["jit_compile"] is False
 
 
 # --- metrics --------------------------------------------------------------------------------
@@ -364,7 +394,7 @@ def test_seed_fixes_the_shuffled_order() -> None:
     for model in models[1:]:
         model.set_weights(models[0].get_weights())
     for model, seed in zip(models, (7, 7, 8), strict=True):
-        fit(model, x, y, loss=_loss(), optimizer="sgd", epochs=2, seed=seed, verbose=0)
+        fit(model, x, y, loss=_loss(), optimizer="sgd", epochs=2, seed=seed, verbose=0, **NO_XLA)
     _assert_same_weights(models[0], models[1])
     assert not np.allclose(models[0].get_weights()[0], models[2].get_weights()[0])
 
@@ -401,6 +431,7 @@ def _bad_fit(**overrides: Any) -> tuple[keras.Model, list[np.ndarray]]:
         ({"verbose": 3}, "verbose=3"),
         ({"shuffle": "yes"}, "shuffle='yes'"),
         ({"seed": -1}, "seed=-1"),
+        ({"jit_compile": "yes"}, "jit_compile='yes'"),
         ({"y": None}, "y=None"),
         ({"validation_data": (np.zeros((5, N_FEATURES)), np.zeros(4))}, r"len\(validation_data"),
         ({"validation_data": np.zeros((5, N_FEATURES))}, "validation_data="),

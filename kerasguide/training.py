@@ -231,7 +231,8 @@ def _op_determinism_enabled() -> bool:
 
 
 def _batch_size(x: Any, dtype: Any) -> Any:
-    return tf.cast(tf.shape(x)[0], dtype)
+    # x may be nested (a dict of inputs from a dataset): every input has the batch axis first.
+    return tf.cast(tf.shape(tf.nest.flatten(x)[0])[0], dtype)
 
 
 class _Data:

@@ -171,6 +171,18 @@ def test_dataset_of_unknown_length_runs_to_the_end() -> None:
     assert len(history.history["loss"]) == 3
 
 
+def test_dataset_with_named_inputs_for_a_functional_model() -> None:
+    x, y = _data(40)
+    first, second = keras.Input((5,), name="first"), keras.Input((3,), name="second")
+    joined = keras.layers.Concatenate()([first, second])
+    model = keras.Model({"first": first, "second": second}, SimpleDense(N_CLASSES)(joined))
+    inputs = {"first": x[:, :5], "second": x[:, 5:]}
+    dataset = tf.data.Dataset.from_tensor_slices((inputs, y)).batch(16)
+    history = fit(model, dataset, loss=_loss(), optimizer="adam", epochs=3, verbose=0, **NO_XLA)
+    assert history.params["steps"] == 3
+    assert history.history["loss"][-1] < history.history["loss"][0]
+
+
 # --- compiled steps -------------------------------------------------------------------------
 
 

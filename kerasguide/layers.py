@@ -80,7 +80,7 @@ class SimpleDense(keras.layers.Layer):  # type: ignore[misc]
         False
         >>> layer(np.ones((2, 3), dtype="float32")).shape
         TensorShape([2, 4])
-        >>> [w.shape for w in layer.weights]
+        >>> [tuple(w.shape) for w in layer.weights]
         [(3, 4), (4,)]
     """
 

@@ -75,6 +75,7 @@ extensions = [
     "library_dependency",
     "korean_search",
     "notebook_links",
+    "page_meta",
 ]
 
 # Build output and execution artefacts must never be read back as sources.
@@ -166,6 +167,10 @@ notfound_context = {
     ),
 }
 notfound_urls_prefix = "/" + SITE_URL.split("://", 1)[-1].split("/", 1)[-1].strip("/") + "/"
+
+# -- Sharing (docs/_ext/page_meta.py) ---------------------------------------------------------
+# og:description and the social card's alt text use each page's front-matter description
+# (myst.html_meta.description) instead of the page's first words.
 
 # -- Korean search (docs/_ext/korean_search.py) ------------------------------------------------
 # Korean search language: kiwipiepy splits words into morphemes at index time; the browser

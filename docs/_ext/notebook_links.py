@@ -65,11 +65,32 @@ def _is_executable(doctree: nodes.document) -> bool:
     return any(node.get("nb_element") == "cell_code" for node in doctree.findall(nodes.container))
 
 
-def clean_download(source: Path, target: Path, docname: str, settings: Any) -> None:
+def _outputs_from_cache(nb: Any, cache_path: str) -> Any:
+    """jupyter-cache에서 이 노트북의 실행 결과를 찾아 합친다(없으면 그대로 돌려준다).
+
+    myst-nb 1.4는 캐시에서 출력을 가져온 페이지(다시 실행하지 않은 페이지)의 노트북을
+    ``jupyter_execute/`` 에 출력 없이 쓴다: 캐시와 합친 노트북이 아니라 원래 노트북을 쓰기
+    때문이다. myst-nb가 캐시를 찾을 때와 같은 방법으로 합친다.
+    """
+    from jupyter_cache import get_cache
+
+    try:
+        _, merged = get_cache(cache_path).merge_match_into_notebook(nb)
+    except KeyError:  # 캐시에 없다: 실행되지 않은 노트북
+        return nb
+    return merged
+
+
+def clean_download(
+    source: Path, target: Path, docname: str, settings: Any, cache_path: str | None = None
+) -> None:
     """실행된 노트북에서 빌드용 숨은 셀을 빼고 마크다운을 보통 마크다운으로 바꿔 쓴다."""
     import nbformat
 
     nb = nbformat.read(source, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    if cache_path and code and not any(cell.get("outputs") for cell in code):
+        nb = _outputs_from_cache(nb, cache_path)
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "code" and any(m in cell.source for m in HIDDEN_CELL_MARKERS):
@@ -107,7 +128,8 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     download = (
         Path(config.output_folder).parent / DOWNLOAD_FOLDER / Path(*parts).with_suffix(".ipynb")
     )
-    clean_download(executed, download, docname, settings)
+    cache_path = config.execution_cache_path if config.execution_mode == "cache" else None
+    clean_download(executed, download, docname, settings, cache_path)
 
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:

@@ -49,9 +49,7 @@ def glossary() -> KoreanAnalyser:
         ("층에서 계산한다.", "층"),
     ],
 )
-def test_noun_with_a_particle_is_indexed_bare(
-    plain: KoreanAnalyser, text: str, noun: str
-) -> None:
+def test_noun_with_a_particle_is_indexed_bare(plain: KoreanAnalyser, text: str, noun: str) -> None:
     terms = plain.terms(text)
     assert noun in terms
     # Sphinx의 영어 분리기처럼 어절 전체도 남는다(검색어 부분 일치가 쓸 수 있다).

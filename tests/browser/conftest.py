@@ -1,0 +1,133 @@
+"""브라우저 테스트의 준비물: 빌드된 사이트를 띄우는 서버와 Playwright로 조종하는 Chromium.
+
+사이트는 GitHub Pages에서처럼 ``html_baseurl`` 의 경로(``/kerasguide/``) 아래에서 서비스하고,
+없는 주소에는 상태 404와 함께 ``404.html`` 을 돌려준다(그래야 404 페이지의 절대 경로 링크를 시험할
+수 있다). 브라우저는 데비안의 Chromium(``/usr/bin/chromium``)이다. 없으면 건너뛰지만, CI(환경 변수
+``CI``)에서는 실패한다: ``.ci/run`` 이 Chromium을 설치한다.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SITE_URL: str = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+    "urls"
+]["Homepage"]
+#: 사이트가 서비스되는 경로(GitHub Pages의 프로젝트 사이트: ``/kerasguide/``).
+_SITE_PATH = urlparse(SITE_URL).path.strip("/")
+PREFIX = f"/{_SITE_PATH}/" if _SITE_PATH else "/"
+
+#: 검색이 끝났는가: searchtools.js는 결과를 다 그린 뒤 진행 표시(pulse)를 멈춘다.
+SEARCH_DONE = (
+    "() => typeof Search !== 'undefined' && Search._pulse_status === -1"
+    " && document.querySelector('#search-results h2') !== null"
+)
+
+
+class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    site_dir: Path
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def translate_path(self, path: str) -> str:
+        parsed = urlparse(path).path
+        if not parsed.startswith(PREFIX):
+            return str(self.site_dir / "__outside_the_site__")
+        return super().translate_path("/" + parsed[len(PREFIX) :])
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        page = self.site_dir / "404.html"
+        if code != 404 or not page.is_file():
+            super().send_error(code, message, explain)
+            return
+        body = page.read_bytes()
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+class _QuietServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # 브라우저가 응답을 다 받기 전에 연결을 끊는 일(페이지 이동)은 흔하다.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+@pytest.fixture(scope="session")
+def site_server(site_dir: Path) -> Iterator[str]:
+    """사이트를 127.0.0.1의 빈 포트에서 띄우고 사이트의 기본 주소(``…/kerasguide/``)를 준다."""
+    handler = type("Handler", (_SiteHandler,), {"site_dir": site_dir})
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site_dir)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def base_url(site_server: str) -> str:
+    return site_server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.is_file():
+        message = f"{CHROMIUM}가 없다: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI에서는 브라우저 테스트를 건너뛰지 않는다)")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context(browser: Any, base_url: str) -> Iterator[Any]:
+    context = browser.new_context(accept_downloads=True)
+    origin = "{0.scheme}://{0.netloc}".format(urlparse(base_url))
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page_errors() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(context: Any, page_errors: list[str]) -> Iterator[Any]:
+    page = context.new_page()
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    yield page
+    page.close()

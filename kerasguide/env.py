@@ -23,7 +23,9 @@ Example:
 from __future__ import annotations
 
 import csv
+import html
 import io
+import re
 import subprocess
 import warnings
 from collections.abc import Mapping, Sequence
@@ -87,6 +89,9 @@ class DevicesAlreadyInitializedError(RuntimeError):
 
 
 # --------------------------------------------------------------------------- data
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")  # `pip install ...` in advice texts
 
 
 @dataclass(frozen=True)
@@ -295,6 +300,24 @@ class EnvReport:
 
     def __str__(self) -> str:
         return self.format_table()
+
+    def _repr_html_(self) -> str:
+        # Jupyter and the course site: an HTML table lines up whatever the reader's fonts
+        # (the text table needs a monospace font that draws Hangul two columns wide).
+        cells = "".join(
+            f"<tr><th>{html.escape(label)}</th>"
+            f"<td>{html.escape(value).replace(chr(10), '<br>')}</td></tr>"
+            for label, value in self.rows()
+        )
+        advice = "".join(
+            "<li>" + _CODE_SPAN.sub(r"<code>\1</code>", html.escape(text)) + "</li>"
+            for text in self.advice
+        )
+        advice_html = f"<ol>{advice}</ol>" if advice else "<p>없음: 필요한 것이 모두 갖춰졌다.</p>"
+        return (
+            f'<div class="kerasguide-env-report"><table><caption>{_TABLE_TITLE}</caption>'
+            f"<tbody>{cells}</tbody></table><p><strong>조언</strong></p>{advice_html}</div>"
+        )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         # IPython/Jupyter: show the table when the report is a cell's last value.

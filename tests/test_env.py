@@ -648,3 +648,14 @@ def test_mixed_precision_arguments_are_checked(
         env.enable_mixed_precision(**kwargs, probe=env.StaticProbe(gpus={GPU0: T4}))  # type: ignore[arg-type]
     for word in words:
         assert word in str(info.value)
+
+
+def test_report_html_lists_every_row_and_escapes_text() -> None:
+    probe = env.StaticProbe(platform="Linux <test> & co")
+    report = env.report(probe=probe)
+    page = report._repr_html_()
+    for label, _ in report.rows():
+        assert f"<th>{label}</th>" in page
+    assert "Linux &lt;test&gt; &amp; co" in page
+    assert "<test>" not in page
+    assert page.count("<li>") == len(report.advice)

@@ -107,6 +107,13 @@ def test_notebook_has_the_pages_code_cells(name: str) -> None:
     assert all(not cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
 
 
+def test_data_files_read_by_a_page_are_downloaded(tmp_path: Path) -> None:
+    page_dir = colab_notebooks.DOCS_DIR
+    existing = next(p for p in page_dir.rglob("*.md") if p.parent == page_dir)
+    codes = [f'text = open("{existing.name}").read()', 'Path("no/such/file.json")', "'x'"]
+    assert colab_notebooks.data_files(codes, page_dir) == [existing.name]
+
+
 def test_expected_errors_are_caught_so_run_all_continues() -> None:
     code = "x = tf.ones(shape=(2, 2))\nx[0, 0] = 0.0\n"
     wrapped = colab_notebooks.wrap_expected_error(code)
@@ -152,16 +159,20 @@ def test_myst_to_markdown(myst: str, markdown: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOK_NAMES)
-def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(name: str, tmp_path: Path) -> None:
+def test_notebook_runs_top_to_bottom_in_a_fresh_kernel(name: str) -> None:
     from nbclient import NotebookClient
 
     nb = read(name)
     install_cell(nb).source = LOCAL_CHECK
+    pages = colab_notebooks.executable_pages()
+    page = next(path for d, path in pages.items() if colab_notebooks.notebook_filename(d) == name)
+    # 빌드처럼 페이지 폴더에서 실행한다: 페이지가 읽는 데이터 파일(코랩에서는 설치 셀이
+    # 내려받는다)이 거기 있다.
     client = NotebookClient(
         nb,
         kernel_name="python3",
         timeout=600,
-        resources={"metadata": {"path": str(tmp_path)}},
+        resources={"metadata": {"path": str(page.parent)}},
     )
     client.execute()  # 오류가 나면 CellExecutionError (raises-exception 태그 셀은 허용)
     for cell in nb.cells:

@@ -6,7 +6,8 @@
 * 맨 앞에 안내 셀과 설치 셀을 넣는다. 설치 셀은 ``kerasguide[plot]`` 을 강의 저장소에서 설치하고
   (저장소 주소와 브랜치는 ``docs/conf.py`` 의 ``notebook_links_repository`` /
   ``notebook_links_branch``), 페이지가 불러오는 패키지 가운데 코랩에 없는 것(pyproject의 ``docs``
-  그룹에 적힌 버전)을 함께 설치한다.
+  그룹에 적힌 버전)을 함께 설치한다. 페이지가 상대 경로로 읽는 저장소의 데이터 파일
+  (``_data/...``)도 내려받는다.
 * 마크다운 셀의 MyST 문법(``{term}`` 같은 역할, ``:::{note}`` 같은 지시어)을 주피터와 코랩이
   그리는 보통 마크다운으로 바꾼다. ``{doc}`` 은 사이트의 해당 페이지 링크가 된다.
 * ``raises-exception`` 태그가 붙은 셀(일부러 오류를 내는 셀)은 ``try``/``except`` 로 감싸 오류를
@@ -83,6 +84,12 @@ class Settings:
         return (
             f"https://colab.research.google.com/github/{self.github_path}/blob/{self.branch}/"
             f"{self.notebooks_dir}/{notebook_filename(docname)}"
+        )
+
+    def raw_url(self, repository_path: str) -> str:
+        """저장소 파일의 내려받기 주소(raw.githubusercontent.com)."""
+        return (
+            f"https://raw.githubusercontent.com/{self.github_path}/{self.branch}/{repository_path}"
         )
 
     def page_url(self, docname: str) -> str:
@@ -377,6 +384,30 @@ def _top_level_imports(code: str) -> Iterator[str]:
             yield node.module.split(".")[0]
 
 
+def data_files(codes: list[str], page_dir: Path) -> list[str]:
+    """코드가 문자열로 적은 상대 경로 가운데 페이지 폴더 안에 실제로 있는 파일들.
+
+    빌드는 페이지 폴더에서 노트북을 실행하므로 ``Path("_data/x.json")`` 같은 코드가 동작하지만,
+    코랩에는 그 파일이 없다. 코랩 노트북의 설치 셀이 이 파일들을 저장소에서 내려받는다.
+    """
+    found = []
+    for code in codes:
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
+                continue
+            value = node.value
+            if not value or "\n" in value or value.startswith(("/", "~")) or "://" in value:
+                continue
+            path = (page_dir / value).resolve()
+            if path.is_file() and path.is_relative_to(DOCS_DIR):
+                found.append(Path(value).as_posix())
+    return sorted(set(found))
+
+
 def _docs_requirements(pyproject: Path = ROOT_DIR / "pyproject.toml") -> dict[str, str]:
     """pyproject ``docs`` 그룹의 요구 사항을 배포 이름(정규화)으로 찾는 표."""
     if sys.version_info >= (3, 11):
@@ -458,6 +489,17 @@ def build_notebook(docname: str, path: Path, settings: Settings) -> Any:
         "# 이 노트북에 필요한 패키지를 설치한다(코랩 런타임마다 한 번).\n"
         "%pip install -q " + " ".join(f'"{r}"' for r in requirements)
     )
+    files = data_files(codes, path.parent)
+    if files:
+        folder = path.parent.relative_to(ROOT_DIR).as_posix()
+        install += (
+            "\n\n# 이 페이지가 읽는 데이터 파일을 저장소에서 내려받는다.\n"
+            "import pathlib\n"
+            "import urllib.request\n\n"
+            f"for name in {files!r}:\n"
+            "    pathlib.Path(name).parent.mkdir(parents=True, exist_ok=True)\n"
+            f'    urllib.request.urlretrieve(f"{settings.raw_url(folder)}/{{name}}", name)'
+        )
     cells = [
         nbformat.v4.new_markdown_cell("\n".join(intro)),
         nbformat.v4.new_code_cell(install, metadata={METADATA_KEY: {"role": INSTALL_CELL_ROLE}}),

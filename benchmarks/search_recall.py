@@ -41,6 +41,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 TOP = 5
 
 #: (검색어, 찾아야 할 페이지). 학생이 검색 상자에 칠 법한 말로, 조사가 붙은 형태도 섞었다.
+#: 검색어는 페이지를 읽고 정했고, 결과를 본 뒤에 바꾸지 않았다.
 QUERIES: list[tuple[str, str]] = [
     # 3.1 텐서플로 소개
     ("텐서플로우 플랫폼", "ch03/tensorflow"),
@@ -94,6 +95,35 @@ QUERIES: list[tuple[str, str]] = [
     ("사이트를 직접 빌드하기", "getting-started"),
     ("SimpleDense", "api"),
     ("용어집", "glossary"),
+    # 문장처럼 친 검색어(조사와 어미가 붙은 꼴)
+    ("구글이 설계한 TPU", "ch03/tensorflow"),
+    ("휴대폰에서 모델을 실행", "ch03/tensorflow"),
+    ("행렬 곱셈을 GPU에서", "ch03/tensorflow"),
+    ("넘파이 배열과 텐서플로 텐서", "ch03/tensorflow"),
+    ("자료형", "ch03/tensorflow"),
+    ("가중치를 갱신하는 과정", "ch03/tensorflow-basics"),
+    ("텐서에 값을 대입하기", "ch03/tensorflow-basics"),
+    ("열벡터", "ch03/tensorflow-basics"),
+    ("텐서플로우로 선형 분류기 만들기", "ch03/tensorflow-basics"),
+    ("씨아노를 백엔드로 쓴 케라스", "ch03/history"),
+    ("KERAS_BACKEND 환경 변수", "ch03/history"),
+    ("시그모이드 활성화 함수", "ch03/keras-api"),
+    ("층을 쌓아 만든 모델", "ch03/keras-api"),
+    ("검증 손실", "ch03/keras-api"),
+    ("드라이버를 설치", "ch03/environment"),
+    ("런타임 유형을 GPU로", "ch03/environment"),
+    # 두 음절 명사 하나(페이지에는 조사나 어미가 붙은 꼴로 나온다)
+    ("갱신", "ch03/tensorflow-basics"),
+    ("대입", "ch03/tensorflow-basics"),
+    ("직선", "ch03/tensorflow-basics"),
+    ("구름", "ch03/tensorflow-basics"),
+    ("곱셈", "ch03/tensorflow"),
+    ("보상", "ch03/tensorflow"),
+    ("코어", "ch03/tensorflow"),
+    ("연표", "ch03/history"),
+    ("요금", "ch03/environment"),
+    ("검증", "ch03/keras-api"),
+    ("컴파일", "ch03/keras-api"),
 ]
 
 

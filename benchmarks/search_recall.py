@@ -188,7 +188,7 @@ def run_queries(site_dir: Path, queries: list[tuple[str, str]]) -> list[Outcome]
             box.fill(query)
             with page.expect_navigation():
                 box.press("Enter")
-            page.wait_for_function(SEARCH_DONE, timeout=30_000)
+            page.wait_for_function(SEARCH_DONE, timeout=60_000)
             hrefs = page.eval_on_selector_all(
                 "#search-results ul.search > li > a", "els => els.map(e => e.getAttribute('href'))"
             )

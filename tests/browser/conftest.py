@@ -114,6 +114,9 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def context(browser: Any, base_url: str) -> Iterator[Any]:
     context = browser.new_context(accept_downloads=True)
+    # 두 코어 기계에서 다른 작업(노트북 커널)과 함께 돌 때도 넉넉하게.
+    context.set_default_timeout(60_000)
+    context.set_default_navigation_timeout(60_000)
     origin = "{0.scheme}://{0.netloc}".format(urlparse(base_url))
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
     yield context

@@ -36,7 +36,7 @@ def search(page: Any, base_url: str, query: str, kinds: str = "") -> list[str]:
     with page.expect_navigation():
         box.press("Enter")
     assert "search.html?q=" in page.url
-    page.wait_for_function(SEARCH_DONE, timeout=30_000)
+    page.wait_for_function(SEARCH_DONE, timeout=60_000)
     selector = f"#search-results ul.search > li{kinds} > a"
     hrefs = page.eval_on_selector_all(selector, "els => els.map(e => e.getAttribute('href'))")
     names = []
@@ -164,7 +164,7 @@ def test_the_page_uses_the_korean_stemmer(page: Any, base_url: str) -> None:
     page.on("pageerror", lambda error: errors.append(str(error)))
     response = page.goto(base_url + "search.html?q=%EB%AA%A8%EB%8D%B8%EC%9D%84")
     assert response is not None and response.ok
-    page.wait_for_function(SEARCH_DONE, timeout=30_000)
+    page.wait_for_function(SEARCH_DONE, timeout=60_000)
     assert not errors
     stems = page.evaluate(
         """() => {

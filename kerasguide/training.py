@@ -4,10 +4,13 @@
 ``Model.fit`` 보다 빠르게 돌도록 다듬었다. 흐름은 다음과 같다.
 
 1. 인자 검사: 잘못된 값은 훈련을 시작하기 전에 ``ValueError``/``TypeError`` 로 알린다.
-2. 데이터셋 만들기: 넘파이 배열은 ``tf.data`` 로 섞고(shuffle) 배치로 묶는다.
-3. 컴파일된 "여러 스텝 훈련" 함수: ``tf.function`` 하나가 반복자(iterator)에서 배치를
-   꺼내 ``steps_per_execution`` 스텝을 한 번에 실행한다. 배치 축은 ``None`` 이라서 마지막
-   짧은 배치도 다시 추적(retracing)하지 않는다.
+2. 데이터 준비: 넘파이 배열은 텐서로 통째로 두고, 에포크마다 샘플 번호를 섞어(shuffle)
+   배치 단위로 자른다. ``tf.data.Dataset`` 은 반복자(iterator)로 읽는다.
+3. 컴파일된 "여러 스텝 훈련" 함수: ``tf.function`` 한 번의 호출이 ``steps_per_execution``
+   스텝을 ``tf.while_loop`` 로 실행한다. 배열 입력이면 한 호출 분량의 배치 번호를 받아 배치를
+   직접 모으고, XLA 를 쓰면 그 스텝 전체가 하나의 컴파일된 프로그램이 된다. 데이터셋이면
+   반복자에서 배치를 꺼낸다. 입력 명세의 배치 축이 ``None`` 이라서 마지막 짧은 배치도 다시
+   추적(retracing)하지 않는다.
 4. 에포크 반복: 지표 초기화, 진행 막대(progress bar), 에포크 끝의 검증.
 """
 
@@ -16,7 +19,7 @@ from __future__ import annotations
 import inspect
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import keras
@@ -112,8 +115,9 @@ def fit(
         validation_data: 에포크 끝마다 평가할 ``(x_val, y_val)`` 배열 튜플이나 배치로 묶인
             ``tf.data.Dataset``. ``None`` 이면 검증하지 않는다.
         shuffle: 배열 입력을 에포크마다 섞을지 여부.
-        seed: 섞는 순서의 시드. 같은 시드면 같은 순서다. 가중치 초기화에는 쓰지 않는다
-            (그것은 ``keras.utils.set_random_seed`` 의 일이다).
+        seed: 섞는 순서의 시드. 같은 시드면 같은 순서다. ``None`` 이면 텐서플로의 전역 시드를
+            따른다 (``keras.utils.set_random_seed`` 로 고정된다). 가중치 초기화에는 쓰지
+            않는다.
         verbose: ``"auto"``(=1), 0(출력 없음), 1(진행 막대), 2(에포크마다 한 줄).
         steps_per_execution: 컴파일된 함수 한 번이 실행하는 스텝 수 (1 이상).
         jit_compile: ``True`` 면 한 스텝을 XLA 로 컴파일한다. ``"auto"`` (기본값)는 모델의
@@ -182,7 +186,7 @@ def fit(
         "verbose": verbose_level,
         "epochs": epochs,
         "steps": train.steps,
-        "batch_size": batch_size if train.from_arrays else None,
+        "batch_size": batch_size if isinstance(train, _ArrayData) else None,
         "steps_per_execution": steps_per_execution,
         "jit_compile": jit_compile,
     }
@@ -197,13 +201,13 @@ def fit(
         progbar = keras.utils.Progbar(
             target=train.steps, verbose=verbose_level, stateful_metrics=loop.log_names()
         )
-        logs, seen = loop.run_epoch("train", train, progbar=progbar)
+        logs, seen = loop.run_epoch("train", train, epoch=epoch, progbar=progbar)
         if seen == 0:
             raise ValueError(
                 "훈련 데이터셋이 배치를 하나도 내놓지 않았다. x 가 비어 있지 않은지 본다."
             )
         if validation is not None:
-            val_logs, _ = loop.run_epoch("validation", validation, progbar=None)
+            val_logs, _ = loop.run_epoch("validation", validation, epoch=epoch, progbar=None)
             logs.update({f"val_{name}": value for name, value in val_logs.items()})
         history._record(epoch, logs, time.perf_counter() - start)
         progbar.update(seen, list(logs.items()), finalize=True)
@@ -235,20 +239,70 @@ def _batch_size(x: Any, dtype: Any) -> Any:
     return tf.cast(tf.shape(tf.nest.flatten(x)[0])[0], dtype)
 
 
-class _Data:
-    """A batched dataset of ``(x, y)`` plus what the loop needs to know about it."""
+class _ArrayData:
+    """Arrays, kept whole as tensors; batches are gathered inside the compiled function.
 
-    def __init__(
-        self,
-        dataset: tf.data.Dataset,
-        sample: tuple[Any, Any],
-        steps: int | None,
-        from_arrays: bool,
-    ) -> None:
+    Each epoch takes a permutation of the sample indices (or ``0..n-1`` without shuffling),
+    cuts it into full batches, and hands them to the compiled function in chunks of
+    ``steps_per_execution`` batches (a ``(steps_per_execution, batch_size)`` index tensor,
+    the last chunk padded and told how many rows to use); a short last batch follows as a
+    chunk of one. The whole chunk then runs in one call, with XLA one compiled program.
+    """
+
+    def __init__(self, x: Any, y: Any, *, batch_size: int, shuffle: bool, seed: int | None) -> None:
+        self.x, self.y = x, y
+        self.size = int(x.shape[0])
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        self.steps: int | None = math.ceil(self.size / batch_size)
+        self.sample = (x[:batch_size], y[:batch_size])  # builds the model before tracing
+        self._base_seed: int | None = None
+
+    def batch(self, indices: Any) -> tuple[Any, Any]:
+        return tf.gather(self.x, indices), tf.gather(self.y, indices)
+
+    def _order(self, epoch: int) -> Any:
+        indices = tf.range(self.size, dtype=tf.int64)
+        if not self.shuffle:
+            return indices
+        if self._base_seed is None:
+            # seed=None: one draw from TensorFlow's global generator, so that
+            # keras.utils.set_random_seed (or tf.random.set_seed) fixes the order.
+            self._base_seed = (
+                self.seed
+                if self.seed is not None
+                else int(tf.random.uniform([], maxval=2**31 - 1, dtype=tf.int64))
+            )
+        return tf.random.experimental.stateless_shuffle(indices, seed=[self._base_seed, epoch])
+
+    def chunks(self, epoch: int, steps_per_execution: int) -> Iterator[tuple[Any, int]]:
+        """``(indices, rows_to_use)`` pairs covering one epoch."""
+        order = self._order(epoch)
+        full_batches, remainder = divmod(self.size, self.batch_size)
+        if full_batches:
+            chunks = math.ceil(full_batches / steps_per_execution)
+            padding = (chunks * steps_per_execution - full_batches) * self.batch_size
+            used = order[: full_batches * self.batch_size]
+            padded = tf.pad(used, [[0, padding]]) if padding else used
+            blocks = tf.reshape(padded, [chunks, steps_per_execution, self.batch_size])
+            for chunk in range(chunks):
+                rows = min(steps_per_execution, full_batches - chunk * steps_per_execution)
+                yield blocks[chunk], rows
+        if remainder:
+            yield tf.reshape(order[full_batches * self.batch_size :], [1, remainder]), 1
+
+
+class _DatasetData:
+    """A batched ``tf.data.Dataset`` of ``(x, y)``, read through an iterator."""
+
+    def __init__(self, dataset: tf.data.Dataset, sample: tuple[Any, Any], steps: int | None):
         self.dataset = dataset
-        self.sample = sample  # one small real batch, to build the model before tracing
+        self.sample = sample  # one real batch, to build the model before tracing
         self.steps = steps
-        self.from_arrays = from_arrays
+
+
+_Data = _ArrayData | _DatasetData
 
 
 def _standardize_array(value: Any) -> Any:
@@ -274,24 +328,17 @@ def _make_dataset(
     if y is None:
         raise ValueError(f"{x_name} 가 배열이면 타깃 {y_name} 가 필요하다. 받은 값: {y_name}=None.")
     check.check_array(y_name, y)
-    n = check.check_same_length(x_name, x, y_name, y)
-    x_tensor, y_tensor = _standardize_array(x), _standardize_array(y)
-
-    # Shuffle and batch indices, then gather whole batches: one gather per batch instead of
-    # one tensor slice per sample (and a shuffle buffer of int64 indices, not of samples).
-    indices = tf.data.Dataset.range(n)
-    if shuffle:
-        indices = indices.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-    dataset = (
-        indices.batch(batch_size)
-        .map(lambda i: (tf.gather(x_tensor, i), tf.gather(y_tensor, i)))
-        .prefetch(tf.data.AUTOTUNE)
+    check.check_same_length(x_name, x, y_name, y)
+    return _ArrayData(
+        _standardize_array(x),
+        _standardize_array(y),
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
     )
-    sample = (x_tensor[: min(n, batch_size)], y_tensor[: min(n, batch_size)])
-    return _Data(dataset, sample, math.ceil(n / batch_size), from_arrays=True)
 
 
-def _from_dataset(dataset: tf.data.Dataset, name: str) -> _Data:
+def _from_dataset(dataset: tf.data.Dataset, name: str) -> _DatasetData:
     spec = dataset.element_spec
     if not (isinstance(spec, tuple) and len(spec) == 2):
         raise ValueError(
@@ -308,7 +355,7 @@ def _from_dataset(dataset: tf.data.Dataset, name: str) -> _Data:
     if sample is None:
         raise ValueError(f"{name} 데이터셋이 비어 있다 (배치가 하나도 없다).")
     steps = cardinality if cardinality >= 0 else None
-    return _Data(dataset, tuple(sample), steps, from_arrays=False)
+    return _DatasetData(dataset, tuple(sample), steps)
 
 
 def _make_validation_dataset(validation_data: Any, *, batch_size: int) -> _Data:
@@ -333,14 +380,20 @@ def _make_validation_dataset(validation_data: Any, *, batch_size: int) -> _Data:
 class _TrainLoop:
     """The compiled functions and the state (loss tracker, metrics) they update.
 
-    A compiled function runs up to ``steps_per_execution`` steps in one ``tf.while_loop``,
-    pulling batches from a ``tf.data`` iterator, and returns ``(steps_run, logs)``. When the
-    number of batches is known (arrays, or a dataset of known cardinality), the caller asks
-    for exactly the steps that remain and the loop calls ``get_next()``; otherwise it pulls
-    ``get_next_as_optional()`` and stops when the iterator is exhausted. The number of steps
-    is a tensor argument and the batch axis is ``None``, so neither a new epoch nor a short
-    last batch traces again. A distributed version replaces the step by a ``strategy.run`` of
-    it and reduces the outputs; the epoch loop stays the same.
+    Every compiled function runs several steps per call in a ``tf.while_loop`` and returns
+    ``(steps_run, logs)``:
+
+    - arrays: the function takes a chunk of batch indices and gathers each batch itself.
+      With XLA the whole chunk (all its steps) is one compiled program. Its signature has
+      unknown dimensions, so it is traced once; XLA compiles once per chunk shape (full
+      chunks, and a short last batch).
+    - datasets: the function pulls batches from a ``tf.data`` iterator; one step is its own
+      ``tf.function`` (XLA-compiled if asked). When the number of batches is known the loop
+      asks for exactly the steps that remain (``get_next()``); otherwise it pulls
+      ``get_next_as_optional()`` until the iterator is exhausted.
+
+    A distributed version wraps the step in ``strategy.run`` and reduces the outputs; the
+    epoch loop stays the same.
     """
 
     def __init__(
@@ -362,14 +415,8 @@ class _TrainLoop:
         self.call_has_training = "training" in inspect.signature(model.call).parameters
         self.traces: dict[str, int] = {"train": 0, "validation": 0}
         self.jit_compile = jit_compile
-        # One step is its own tf.function (with XLA if asked): traced once, called from several
-        # places of the unrolled loop.
-        self._steps = {
-            kind: tf.function(step, jit_compile=jit_compile, reduce_retracing=True)
-            for kind, step in (("train", self._train_step), ("validation", self._test_step))
-        }
-        self._functions: dict[tuple[str, bool], Any] = {}
-        self._num_steps_tensors: dict[int, Any] = {}
+        self._functions: dict[tuple[str, int], Any] = {}
+        self._int_tensors: dict[int, Any] = {}
 
     @classmethod
     def create(
@@ -419,6 +466,8 @@ class _TrainLoop:
         names = ["loss", *(m.name for m in self.metrics)]
         return names + [f"val_{name}" for name in names]
 
+    # --- one step ---------------------------------------------------------------------------
+
     def _call_model(self, x: Any, training: bool) -> Any:
         if self.call_has_training:
             return self.model(x, training=training)
@@ -440,7 +489,7 @@ class _TrainLoop:
 
     def _train_step(self, data: Any) -> tuple[Any, Any]:
         """One step of mini-batch gradient descent; returns ``(loss, batch_size)``."""
-        self.traces["train"] += 1  # wrapped in tf.function: runs only while tracing
+        self.traces["train"] += 1  # called only while tracing a compiled function
         x, y = data
         trainable = self.model.trainable_variables
         with tf.GradientTape() as tape:
@@ -453,7 +502,7 @@ class _TrainLoop:
         return loss, _batch_size(x, loss.dtype)
 
     def _test_step(self, data: Any) -> tuple[Any, Any]:
-        self.traces["validation"] += 1  # wrapped in tf.function: runs only while tracing
+        self.traces["validation"] += 1  # called only while tracing a compiled function
         x, y = data
         y_pred = self._call_model(x, training=False)
         loss = self._total_loss(y, y_pred)
@@ -470,18 +519,53 @@ class _TrainLoop:
         }
         return steps_run, results
 
-    def _function(self, kind: str, exact: bool) -> Any:
-        """The compiled multi-step function for ``kind`` ("train"/"validation")."""
-        key = (kind, exact)
+    # --- compiled multi-step functions ------------------------------------------------------
+
+    def _function(self, kind: str, data: _Data) -> Any:
+        """The compiled multi-step function for ``kind`` ("train"/"validation") over ``data``."""
+        key = (kind, id(data))
         if key not in self._functions:
-            self._functions[key] = self._make_function(self._steps[kind], kind, exact)
+            step = self._train_step if kind == "train" else self._test_step
+            if isinstance(data, _ArrayData):
+                self._functions[key] = self._chunk_function(step, data)
+            else:
+                self._functions[key] = self._iterator_function(step, exact=data.steps is not None)
         return self._functions[key]
 
-    def _make_function(self, step: Callable[[Any], Any], kind: str, exact: bool) -> Any:
+    def _chunk_function(self, step: Callable[[Any], Any], data: _ArrayData) -> Any:
         floatx = keras.config.floatx()
 
-        def run_exact_steps(iterator: Any, num_steps: Any) -> tuple[Any, dict[str, Any]]:
+        def run_chunk(indices: Any, rows: Any) -> tuple[Any, dict[str, Any]]:
+            def body(i: Any, loss_sum: Any, samples: Any) -> tuple[Any, Any, Any]:
+                loss, size = step(data.batch(indices[i]))
+                return i + 1, loss_sum + loss * size, samples + size
 
+            zero = tf.constant(0.0, floatx)
+            state = tf.while_loop(lambda i, *_: i < rows, body, (tf.constant(0), zero, zero))
+            return self._finish(*state)
+
+        signature = [
+            tf.TensorSpec([None, None], tf.int64, name="indices"),
+            tf.TensorSpec([], tf.int32, name="rows"),
+        ]
+        # No autograph: the loop is already graph code (tf.while_loop), as in Model.fit.
+        return tf.function(
+            tf.autograph.experimental.do_not_convert(run_chunk),
+            input_signature=signature,
+            jit_compile=self.jit_compile,
+        )
+
+    def _iterator_function(self, raw_step: Callable[[Any], Any], exact: bool) -> Any:
+        floatx = keras.config.floatx()
+        # One step is its own tf.function (with XLA if asked): traced once, called from
+        # several places of the unrolled loop.
+        step = tf.function(
+            tf.autograph.experimental.do_not_convert(raw_step),
+            jit_compile=self.jit_compile,
+            reduce_retracing=True,
+        )
+
+        def run_exact_steps(iterator: Any, num_steps: Any) -> tuple[Any, dict[str, Any]]:
             def steps(count: int) -> Callable[..., tuple[Any, Any, Any]]:
                 def body(i: Any, loss_sum: Any, samples: Any) -> tuple[Any, Any, Any]:
                     for _ in range(count):
@@ -502,7 +586,6 @@ class _TrainLoop:
             return self._finish(*state)
 
         def run_until_exhausted(iterator: Any, num_steps: Any) -> tuple[Any, dict[str, Any]]:
-
             def cond(i: Any, exhausted: Any, loss_sum: Any, count: Any) -> Any:
                 return tf.logical_and(i < num_steps, tf.logical_not(exhausted))
 
@@ -529,31 +612,48 @@ class _TrainLoop:
         )
         return tf.function(function, reduce_retracing=True)
 
-    def _num_steps(self, steps: int) -> Any:
-        if steps not in self._num_steps_tensors:
-            self._num_steps_tensors[steps] = tf.constant(steps, dtype=tf.int32)
-        return self._num_steps_tensors[steps]
+    # --- epochs -----------------------------------------------------------------------------
+
+    def _int(self, value: int) -> Any:
+        if value not in self._int_tensors:
+            self._int_tensors[value] = tf.constant(value, dtype=tf.int32)
+        return self._int_tensors[value]
+
+    def _calls(self, kind: str, data: _Data, epoch: int) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Run the compiled function over one epoch of ``data``: ``(steps, logs)`` per call."""
+        function = self._function(kind, data)
+        if isinstance(data, _ArrayData):
+            for indices, rows in data.chunks(epoch, self.steps_per_execution):
+                steps_run, results = function(indices, self._int(rows))
+                yield int(steps_run), results
+            return
+        iterator = iter(data.dataset)
+        seen = 0
+        while data.steps is None or seen < data.steps:
+            wanted = self.steps_per_execution
+            if data.steps is not None:
+                wanted = min(wanted, data.steps - seen)
+            steps_run, results = function(iterator, self._int(wanted))
+            steps = int(steps_run)
+            seen += steps
+            yield steps, results
+            if steps < wanted:
+                return
 
     def run_epoch(
-        self, kind: str, data: _Data, *, progbar: keras.utils.Progbar | None
+        self, kind: str, data: _Data, *, epoch: int, progbar: keras.utils.Progbar | None
     ) -> tuple[dict[str, float], int]:
         """Reset the metrics and run one pass over ``data``; return the logs and steps run."""
         self.loss_tracker.reset_state()
         for metric in self.metrics:
             metric.reset_state()
-        function = self._function(kind, exact=data.steps is not None)
-        iterator = iter(data.dataset)
         seen = 0
         results: dict[str, Any] = {}
-        while data.steps is None or seen < data.steps:
-            wanted = self.steps_per_execution
-            if data.steps is not None:
-                wanted = min(wanted, data.steps - seen)
-            steps_run, results = function(iterator, self._num_steps(wanted))
-            steps = int(steps_run)
+        for steps, call_results in self._calls(kind, data, epoch):
+            if not steps:
+                continue
             seen += steps
-            if progbar is not None and steps:
+            results = call_results
+            if progbar is not None:
                 progbar.update(seen, [(k, float(v)) for k, v in results.items()], finalize=False)
-            if steps < wanted:
-                break
         return {name: float(np.asarray(value)) for name, value in results.items()}, seen

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -16,6 +17,7 @@ import pytest
 import tensorflow as tf
 
 from kerasguide import History, SimpleDense, fit
+from kerasguide.training import _ArrayData
 
 N_FEATURES = 8
 N_CLASSES = 3
@@ -181,6 +183,50 @@ def test_dataset_with_named_inputs_for_a_functional_model() -> None:
     history = fit(model, dataset, loss=_loss(), optimizer="adam", epochs=3, verbose=0, **NO_XLA)
     assert history.params["steps"] == 3
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+@pytest.mark.parametrize(
+    ("size", "batch_size", "steps_per_execution"),
+    [(100, 32, 2), (96, 32, 2), (96, 32, 40), (10, 32, 4), (65, 8, 3), (7, 1, 32)],
+)
+def test_array_epochs_use_every_sample_once_in_batches(
+    size: int, batch_size: int, steps_per_execution: int
+) -> None:
+    x, y = np.arange(size, dtype="float32")[:, None], np.arange(size)
+    data = _ArrayData(x, y, batch_size=batch_size, shuffle=True, seed=3)
+    orders = []
+    for epoch in range(2):
+        batches = []
+        for indices, rows in data.chunks(epoch, steps_per_execution):
+            assert indices.shape[0] in (steps_per_execution, 1)
+            batches.extend(np.asarray(indices[:rows]))
+        sizes = [len(batch) for batch in batches]
+        full, remainder = divmod(size, batch_size)
+        assert sizes == [batch_size] * full + ([remainder] if remainder else [])
+        order = np.concatenate(batches)
+        assert sorted(order) == list(range(size))
+        orders.append(order)
+        gathered_x, gathered_y = data.batch(tf.constant(order))
+        np.testing.assert_array_equal(np.asarray(gathered_x)[:, 0], order)
+        np.testing.assert_array_equal(np.asarray(gathered_y), order)
+    assert data.steps == math.ceil(size / batch_size)
+    if size > 5:
+        assert list(orders[0]) != list(orders[1])  # shuffled again every epoch
+
+
+def test_shuffle_order_follows_seed_and_global_seed() -> None:
+    x, y = np.zeros((50, 1), "float32"), np.zeros(50)
+
+    def order(seed: int | None, shuffle: bool = True) -> list[int]:
+        data = _ArrayData(x, y, batch_size=50, shuffle=shuffle, seed=seed)
+        return [int(i) for indices, _ in data.chunks(0, 1) for i in np.asarray(indices[0])]
+
+    assert order(1) == order(1) != order(2)
+    assert order(None, shuffle=False) == list(range(50))
+    keras.utils.set_random_seed(5)
+    first = order(None)
+    keras.utils.set_random_seed(5)
+    assert order(None) == first != list(range(50))
 
 
 # --- compiled steps -------------------------------------------------------------------------

@@ -7,8 +7,8 @@
 2. 데이터 준비: 넘파이 배열은 텐서로 통째로 두고, 에포크마다 샘플 번호를 섞어(shuffle)
    배치 단위로 자른다. ``tf.data.Dataset`` 은 반복자(iterator)로 읽는다.
 3. 컴파일된 "여러 스텝 훈련" 함수: ``tf.function`` 한 번의 호출이 ``steps_per_execution``
-   스텝을 ``tf.while_loop`` 로 실행한다. 배열 입력이면 한 호출 분량의 배치 번호를 받아 배치를
-   직접 모으고, XLA 를 쓰면 그 스텝 전체가 하나의 컴파일된 프로그램이 된다. 데이터셋이면
+   스텝을 ``tf.while_loop`` 로 실행한다. 배열 입력이면 한 호출 분량의 배치를 묶음(chunk)으로
+   받고, XLA 를 쓰면 그 스텝 전체가 하나의 컴파일된 프로그램이 된다. 데이터셋이면
    반복자에서 배치를 꺼낸다. 입력 명세의 배치 축이 ``None`` 이라서 마지막 짧은 배치도 다시
    추적(retracing)하지 않는다.
 4. 에포크 반복: 지표 초기화, 진행 막대(progress bar), 에포크 끝의 검증.
@@ -240,13 +240,14 @@ def _batch_size(x: Any, dtype: Any) -> Any:
 
 
 class _ArrayData:
-    """Arrays, kept whole as tensors; batches are gathered inside the compiled function.
+    """Arrays, kept whole as tensors and cut into chunks of batches every epoch.
 
     Each epoch takes a permutation of the sample indices (or ``0..n-1`` without shuffling),
-    cuts it into full batches, and hands them to the compiled function in chunks of
-    ``steps_per_execution`` batches (a ``(steps_per_execution, batch_size)`` index tensor,
-    the last chunk padded and told how many rows to use); a short last batch follows as a
-    chunk of one. The whole chunk then runs in one call, with XLA one compiled program.
+    cuts it into full batches, and gathers them in chunks of ``steps_per_execution`` batches:
+    ``x`` of shape ``(steps_per_execution, batch_size, ...)`` (the last chunk padded and told
+    how many rows to use), then a short last batch as a chunk of one. The compiled function
+    runs all the steps of a chunk in one call; with XLA they are one compiled program. Only
+    the chunk, never the whole array, goes into the compiled function (and to a GPU).
     """
 
     def __init__(self, x: Any, y: Any, *, batch_size: int, shuffle: bool, seed: int | None) -> None:
@@ -259,8 +260,13 @@ class _ArrayData:
         self.sample = (x[:batch_size], y[:batch_size])  # builds the model before tracing
         self._base_seed: int | None = None
 
-    def batch(self, indices: Any) -> tuple[Any, Any]:
-        return tf.gather(self.x, indices), tf.gather(self.y, indices)
+    def signature(self) -> list[tf.TensorSpec]:
+        """Input signature of the compiled chunk function: unknown chunk and batch sizes."""
+        return [
+            tf.TensorSpec([None, None, *self.x.shape[1:]], self.x.dtype, name="x"),
+            tf.TensorSpec([None, None, *self.y.shape[1:]], self.y.dtype, name="y"),
+            tf.TensorSpec([], tf.int32, name="rows"),
+        ]
 
     def _order(self, epoch: int) -> Any:
         indices = tf.range(self.size, dtype=tf.int64)
@@ -276,8 +282,8 @@ class _ArrayData:
             )
         return tf.random.experimental.stateless_shuffle(indices, seed=[self._base_seed, epoch])
 
-    def chunks(self, epoch: int, steps_per_execution: int) -> Iterator[tuple[Any, int]]:
-        """``(indices, rows_to_use)`` pairs covering one epoch."""
+    def chunk_indices(self, epoch: int, steps_per_execution: int) -> Iterator[tuple[Any, int]]:
+        """``(indices, rows_to_use)`` pairs covering one epoch; ``indices`` is 2-D."""
         order = self._order(epoch)
         full_batches, remainder = divmod(self.size, self.batch_size)
         if full_batches:
@@ -291,6 +297,11 @@ class _ArrayData:
                 yield blocks[chunk], rows
         if remainder:
             yield tf.reshape(order[full_batches * self.batch_size :], [1, remainder]), 1
+
+    def chunks(self, epoch: int, steps_per_execution: int) -> Iterator[tuple[Any, Any, int]]:
+        """``(x_chunk, y_chunk, rows_to_use)`` covering one epoch."""
+        for indices, rows in self.chunk_indices(epoch, steps_per_execution):
+            yield tf.gather(self.x, indices), tf.gather(self.y, indices), rows
 
 
 class _DatasetData:
@@ -383,7 +394,7 @@ class _TrainLoop:
     Every compiled function runs several steps per call in a ``tf.while_loop`` and returns
     ``(steps_run, logs)``:
 
-    - arrays: the function takes a chunk of batch indices and gathers each batch itself.
+    - arrays: the function takes a chunk of batches, shape ``(steps, batch, ...)``.
       With XLA the whole chunk (all its steps) is one compiled program. Its signature has
       unknown dimensions, so it is traced once; XLA compiles once per chunk shape (full
       chunks, and a short last batch).
@@ -535,23 +546,19 @@ class _TrainLoop:
     def _chunk_function(self, step: Callable[[Any], Any], data: _ArrayData) -> Any:
         floatx = keras.config.floatx()
 
-        def run_chunk(indices: Any, rows: Any) -> tuple[Any, dict[str, Any]]:
+        def run_chunk(x: Any, y: Any, rows: Any) -> tuple[Any, dict[str, Any]]:
             def body(i: Any, loss_sum: Any, samples: Any) -> tuple[Any, Any, Any]:
-                loss, size = step(data.batch(indices[i]))
+                loss, size = step((x[i], y[i]))
                 return i + 1, loss_sum + loss * size, samples + size
 
             zero = tf.constant(0.0, floatx)
             state = tf.while_loop(lambda i, *_: i < rows, body, (tf.constant(0), zero, zero))
             return self._finish(*state)
 
-        signature = [
-            tf.TensorSpec([None, None], tf.int64, name="indices"),
-            tf.TensorSpec([], tf.int32, name="rows"),
-        ]
         # No autograph: the loop is already graph code (tf.while_loop), as in Model.fit.
         return tf.function(
             tf.autograph.experimental.do_not_convert(run_chunk),
-            input_signature=signature,
+            input_signature=data.signature(),
             jit_compile=self.jit_compile,
         )
 
@@ -623,8 +630,8 @@ class _TrainLoop:
         """Run the compiled function over one epoch of ``data``: ``(steps, logs)`` per call."""
         function = self._function(kind, data)
         if isinstance(data, _ArrayData):
-            for indices, rows in data.chunks(epoch, self.steps_per_execution):
-                steps_run, results = function(indices, self._int(rows))
+            for x, y, rows in data.chunks(epoch, self.steps_per_execution):
+                steps_run, results = function(x, y, self._int(rows))
                 yield int(steps_run), results
             return
         iterator = iter(data.dataset)

@@ -197,18 +197,18 @@ def test_array_epochs_use_every_sample_once_in_batches(
     orders = []
     for epoch in range(2):
         batches = []
-        for indices, rows in data.chunks(epoch, steps_per_execution):
-            assert indices.shape[0] in (steps_per_execution, 1)
-            batches.extend(np.asarray(indices[:rows]))
+        for x_chunk, y_chunk, rows in data.chunks(epoch, steps_per_execution):
+            assert x_chunk.shape[0] in (steps_per_execution, 1)
+            assert x_chunk.shape[1:] == (x_chunk.shape[1], 1)
+            used_x = np.asarray(x_chunk[:rows])[..., 0]
+            np.testing.assert_array_equal(used_x, np.asarray(y_chunk[:rows]))
+            batches.extend(used_x.astype(int))
         sizes = [len(batch) for batch in batches]
         full, remainder = divmod(size, batch_size)
         assert sizes == [batch_size] * full + ([remainder] if remainder else [])
         order = np.concatenate(batches)
         assert sorted(order) == list(range(size))
         orders.append(order)
-        gathered_x, gathered_y = data.batch(tf.constant(order))
-        np.testing.assert_array_equal(np.asarray(gathered_x)[:, 0], order)
-        np.testing.assert_array_equal(np.asarray(gathered_y), order)
     assert data.steps == math.ceil(size / batch_size)
     if size > 5:
         assert list(orders[0]) != list(orders[1])  # shuffled again every epoch
@@ -219,7 +219,7 @@ def test_shuffle_order_follows_seed_and_global_seed() -> None:
 
     def order(seed: int | None, shuffle: bool = True) -> list[int]:
         data = _ArrayData(x, y, batch_size=50, shuffle=shuffle, seed=seed)
-        return [int(i) for indices, _ in data.chunks(0, 1) for i in np.asarray(indices[0])]
+        return [int(i) for indices, _ in data.chunk_indices(0, 1) for i in np.asarray(indices[0])]
 
     assert order(1) == order(1) != order(2)
     assert order(None, shuffle=False) == list(range(50))

@@ -119,8 +119,10 @@ def fit(
             따른다 (``keras.utils.set_random_seed`` 로 고정된다). 가중치 초기화에는 쓰지
             않는다.
         verbose: ``"auto"``(=1), 0(출력 없음), 1(진행 막대), 2(에포크마다 한 줄).
-        steps_per_execution: 컴파일된 함수 한 번이 실행하는 스텝 수 (1 이상).
-        jit_compile: ``True`` 면 한 스텝을 XLA 로 컴파일한다. ``"auto"`` (기본값)는 모델의
+        steps_per_execution: 컴파일된 함수 한 번이 실행하는 스텝 수 (1 이상). 진행 막대도
+            이만큼의 스텝마다 갱신된다.
+        jit_compile: ``True`` 면 XLA 로 컴파일한다. 배열 입력은 한 호출 분량의 스텝 전체가,
+            데이터셋 입력은 한 스텝이 하나의 XLA 프로그램이 된다. ``"auto"`` (기본값)는 모델의
             모든 층이 XLA 를 지원하고(``layer.supports_jit``) 연산 결정론
             (``tf.config.experimental.enable_op_determinism``)이 꺼져 있으면 XLA 를 쓴다.
             ``Model.fit`` 의 ``"auto"`` 와 달리 CPU 에서도 쓴다: 이 저장소의

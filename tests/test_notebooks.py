@@ -125,6 +125,33 @@ def test_expected_errors_are_caught_so_run_all_continues() -> None:
     assert colab_notebooks.wrap_expected_error(multiline) == multiline
 
 
+def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -> None:
+    import notebook_links
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# 제목\n\n{term}`층`(layer)을 쌓는다."),
+            nbformat.v4.new_code_cell(
+                "print(1)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")]
+            ),
+            nbformat.v4.new_code_cell(
+                "# library-dependency source hash (kerasguide): abc",
+                metadata={"tags": ["remove-cell"]},
+            ),
+        ],
+        metadata={"jupytext": {"x": 1}, "kernelspec": {"name": "python3", "display_name": "P"}},
+    )
+    source, target = tmp_path / "in.ipynb", tmp_path / "out" / "page.ipynb"
+    nbformat.write(nb, source)
+    settings = colab_notebooks.Settings("https://github.com/o/r", "main", "https://o.github.io/r/")
+    notebook_links.clean_download(source, target, "page", settings)
+    cleaned = nbformat.read(target, as_version=4)
+    assert [cell.cell_type for cell in cleaned.cells] == ["markdown", "code"]
+    assert cleaned.cells[0].source == "# 제목\n\n층(layer)을 쌓는다."
+    assert cleaned.cells[1].outputs[0]["text"] == "1\n"
+    assert "jupytext" not in cleaned.metadata and "kernelspec" in cleaned.metadata
+
+
 class _FakeTensorFlow:
     def ones(self, shape: tuple[int, int]) -> tuple[int, ...]:
         return (1,) * shape[0]

@@ -142,15 +142,21 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     )
     link += nodes.literal("", "노트북 내려받기 (.ipynb)", classes=["download"])
     paragraph += link
-    paragraph += nodes.Text(" ")
-    colab = nodes.reference(
-        "",
-        "코랩에서 열기",
-        refuri=settings.colab_url(docname),
-        classes=["colab-link"],
-        reftitle="구글 코랩에서 이 페이지의 노트북을 연다",
-    )
-    paragraph += colab
+    colab_url = None
+    if settings.repository:  # 저장소를 정하지 않은 사이트에는 코랩 링크가 없다.
+        try:
+            colab_url = settings.colab_url(docname)
+        except ValueError as error:
+            logger.warning(str(error), location=docname, type="notebook_links")
+    if colab_url is not None:
+        paragraph += nodes.Text(" ")
+        paragraph += nodes.reference(
+            "",
+            "코랩에서 열기",
+            refuri=colab_url,
+            classes=["colab-link"],
+            reftitle="구글 코랩에서 이 페이지의 노트북을 연다",
+        )
     box += paragraph
     # 제목(H1) 바로 다음에 넣는다.
     title_index = next(
@@ -163,7 +169,7 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         / settings.notebooks_dir
         / colab_notebooks.notebook_filename(docname)
     )
-    if not colab_file.is_file():
+    if colab_url is not None and not colab_file.is_file():
         logger.info(
             "코랩 노트북이 아직 없다: %s (`nox -s notebooks` 로 만든다)",
             colab_file,

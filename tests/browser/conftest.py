@@ -35,12 +35,6 @@ SITE_URL: str = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-
 _SITE_PATH = urlparse(SITE_URL).path.strip("/")
 PREFIX = f"/{_SITE_PATH}/" if _SITE_PATH else "/"
 
-#: 검색이 끝났는가: searchtools.js는 결과를 다 그린 뒤 진행 표시(pulse)를 멈춘다.
-SEARCH_DONE = (
-    "() => typeof Search !== 'undefined' && Search._pulse_status === -1"
-    " && document.querySelector('#search-results h2') !== null"
-)
-
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     site_dir: Path

@@ -19,10 +19,12 @@ from bs4 import BeautifulSoup
 
 pytestmark = pytest.mark.browser
 
-#: 검색이 끝났는가: searchtools.js는 결과를 다 그린 뒤 진행 표시(pulse)를 멈춘다.
+#: 검색이 끝났는가: searchtools.js는 결과를 다 그린 뒤 제목을 '검색 중'에서 '검색 결과'로
+#: 바꾼다. 진행 표시(``Search._pulse_status``)는 쓸 수 없다: 멈춘 뒤에도 이미 예약된 타이머가
+#: 다시 켠다.
 SEARCH_DONE = (
-    "() => typeof Search !== 'undefined' && Search._pulse_status === -1"
-    " && document.querySelector('#search-results h2') !== null"
+    "() => { const h = document.querySelector('#search-results h2');"
+    " return h !== null && h.innerText.trim() === Documentation.gettext('Search Results'); }"
 )
 
 PARTICLES = "은|는|이|가|을|를|의|에|에서|으로|로|와|과|도|만"

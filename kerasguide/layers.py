@@ -55,7 +55,7 @@ class SimpleDense(keras.layers.Layer):  # type: ignore[misc]
     Args:
         units: 출력 특성 수. 양의 정수.
         activation: 활성화 함수. ``keras.activations.get`` 이 받는 값, 곧 ``"relu"``
-            같은 이름, 호출 가능한 객체(callable), 또는 ``None``(활성화 없음).
+            같은 이름, 호출 가능한 객체(callable), 또는 ``None`` (활성화 없음).
         kernel_initializer: 커널 초기화 방법. 기본값은 강의와 같은 ``"random_normal"``.
             ``keras.initializers.get`` 이 받는 값.
         bias_initializer: 편향 초기화 방법. 기본값은 강의와 같은 ``"zeros"``.

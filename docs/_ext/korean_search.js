@@ -203,6 +203,22 @@ var Stemmer = function () {
     ];
 })();
 
+/* 결과 아래의 요약문에서도 색인하지 않는 부분(no-search, 예: 노트북 링크 상자)은 뺀다. */
+(() => {
+  const install = () => {
+    if (typeof Search === "undefined" || Search.koreanSummary) return false;
+    Search.koreanSummary = true;
+    const htmlToText = Search.htmlToText;
+    Search.htmlToText = (htmlString, anchor) => {
+      const doc = new DOMParser().parseFromString(htmlString, "text/html");
+      doc.querySelectorAll(".no-search").forEach((el) => el.remove());
+      return htmlToText(doc.documentElement.outerHTML, anchor);
+    };
+    return true;
+  };
+  if (!install()) document.addEventListener("DOMContentLoaded", install);
+})();
+
 /* 본문 일치 결과의 순위: KoreanSearch.textScore (BM25 + 제목 일치). */
 (() => {
   const install = () => {

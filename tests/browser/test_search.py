@@ -191,3 +191,14 @@ def test_search_reports_the_number_of_pages(page: Any, base_url: str) -> None:
     count = re.search(r"(\d+)개", status)
     assert count is not None, f"검색 결과 수가 보이지 않는다: {status!r}"
     assert int(count.group(1)) == len(found) > 0
+
+
+def test_result_summaries_leave_out_the_notebook_links(page: Any, base_url: str) -> None:
+    search(page, base_url, "코랩에서 실행하기")
+    page.wait_for_function(
+        "() => document.querySelectorAll('#search-results p.context').length > 0"
+    )
+    page.wait_for_timeout(500)  # 요약문은 결과 페이지를 하나씩 받아 와서 붙인다.
+    summaries = page.locator("#search-results p.context").all_inner_texts()
+    assert summaries
+    assert not any("노트북 내려받기" in text for text in summaries)

@@ -15,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from kerasguide import env
+from kerasguide._errors import NonFiniteLossError
 from kerasguide._version import __version__
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ _LAZY = {
 __all__ = [
     "CallEvent",
     "History",
+    "NonFiniteLossError",
     "SimpleDense",
     "__version__",
     "env",

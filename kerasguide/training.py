@@ -11,13 +11,19 @@
    받고, XLA 를 쓰면 그 스텝 전체가 하나의 컴파일된 프로그램이 된다. 데이터셋이면
    반복자에서 배치를 꺼낸다. 입력 명세의 배치 축이 ``None`` 이라서 마지막 짧은 배치도 다시
    추적(retracing)하지 않는다.
-4. 에포크 반복: 지표 초기화, 진행 막대(progress bar), 에포크 끝의 검증.
+4. 에포크 반복: 지표 초기화, 진행 막대(progress bar), 에포크 끝의 검증. 손실이 NaN 이나
+   무한대가 되면 그 스텝에서 멈추고 :class:`~kerasguide.NonFiniteLossError` 를 낸다.
+   ``checkpoint_dir`` 를 주면 에포크 끝마다 체크포인트를 저장하고, 다시 부르면 마지막
+   체크포인트에서 이어 간다(``kerasguide/_checkpoint.py``).
+5. ``strategy`` (또는 열려 있는 ``strategy.scope()``)가 있으면 같은 반복을 ``tf.distribute`` 로
+   복제본마다 실행한다(``kerasguide/_distribute.py``).
 """
 
 from __future__ import annotations
 
 import inspect
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -27,7 +33,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from kerasguide import _checkpoint
 from kerasguide import _validation as check
+from kerasguide._errors import NonFiniteLossError
 
 __all__ = ["History", "fit"]
 
@@ -51,6 +59,9 @@ class History:
             마지막 배치가 짧든 다시 추적하지 않았다는 뜻이다.
         epoch_seconds: 에포크별 벽시계 시간(초, 검증 포함). 첫 에포크에는 추적과 컴파일
             시간이 들어 있다.
+        initial_epoch: 이번 호출이 시작한 에포크(0부터). ``checkpoint_dir`` 의 체크포인트에서
+            이어서 훈련했으면 이미 끝난 에포크 수이고, 그때 ``history``, ``epoch``,
+            ``epoch_seconds`` 에는 체크포인트에 저장된 앞 에포크들의 값도 들어 있다.
     """
 
     def __init__(self, model: keras.Model, params: dict[str, Any]) -> None:
@@ -60,6 +71,13 @@ class History:
         self.model = model
         self.traces: dict[str, int] = {"train": 0, "validation": 0}
         self.epoch_seconds: list[float] = []
+        self.initial_epoch = 0
+
+    def _resume(self, state: _checkpoint.ResumeState) -> None:
+        self.initial_epoch = state.epochs_done
+        self.epoch = list(range(state.epochs_done))
+        self.history = {name: list(values) for name, values in state.history.items()}
+        self.epoch_seconds = list(state.epoch_seconds)
 
     def _record(self, epoch: int, logs: dict[str, float], seconds: float) -> None:
         self.epoch.append(epoch)
@@ -88,6 +106,8 @@ def fit(
     verbose: int | str = "auto",
     steps_per_execution: int = 32,
     jit_compile: bool | str = "auto",
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    strategy: tf.distribute.Strategy | None = None,
 ) -> History:
     """모델을 미니 배치 경사하강법으로 훈련한다. ``tf.GradientTape`` 로 직접 구현했다.
 
@@ -111,14 +131,15 @@ def fit(
         metrics: ``Model.compile`` 과 같은 지표 리스트. ``"accuracy"`` 는 타깃과 출력의
             모양을 보고 이진/희소/범주 정확도 중 하나로 정한다.
         epochs: 에포크 수 (1 이상).
-        batch_size: 배열 입력의 배치 크기 (1 이상).
+        batch_size: 배열 입력의 배치 크기 (1 이상). 분산 훈련에서는 전역 배치 크기(global
+            batch size)다: 복제본이 N 개면 한 배치를 N 조각으로 나누어 계산한다.
         validation_data: 에포크 끝마다 평가할 ``(x_val, y_val)`` 배열 튜플이나 배치로 묶인
             ``tf.data.Dataset``. ``None`` 이면 검증하지 않는다.
         shuffle: 배열 입력을 에포크마다 섞을지 여부.
         seed: 섞는 순서의 시드. 같은 시드면 같은 순서다. ``None`` 이면 텐서플로의 전역 시드를
             따른다 (``keras.utils.set_random_seed`` 로 고정된다). 가중치 초기화에는 쓰지
             않는다.
-        verbose: ``"auto"``(=1), 0(출력 없음), 1(진행 막대), 2(에포크마다 한 줄).
+        verbose: ``"auto"`` (=1), 0(출력 없음), 1(진행 막대), 2(에포크마다 한 줄).
         steps_per_execution: 컴파일된 함수 한 번이 실행하는 스텝 수 (1 이상). 진행 막대도
             이만큼의 스텝마다 갱신된다.
         jit_compile: ``True`` 면 XLA 로 컴파일한다. 배열 입력은 한 호출 분량의 스텝 전체가,
@@ -128,16 +149,36 @@ def fit(
             ``Model.fit`` 의 ``"auto"`` 와 달리 CPU 에서도 쓴다: 이 저장소의
             ``benchmarks/bench_fit.py`` 에서 CPU 에서도 더 빨랐다. 첫 에포크에는 컴파일 시간이
             들고, 새 배치 모양(짧은 마지막 배치)마다 XLA 가 한 번 더 컴파일한다(재추적은 아니다).
+            분산 훈련에서 ``"auto"`` 는 ``Model.fit`` 처럼 XLA 를 쓰지 않는다.
+        checkpoint_dir: 체크포인트 디렉터리. 주면 에포크가 끝날 때마다 모델의 모든 변수
+            (가중치, ``Dropout`` 같은 층의 난수 상태 포함), 옵티마이저 상태, 끝난 에포크 수,
+            데이터를 섞는 시드, 지금까지의 기록을 ``ckpt-<에포크>`` 로 저장하고 마지막 3개를
+            남긴다. 같은 디렉터리로 다시 부르면 마지막 체크포인트를 복원하고 남은 에포크만
+            훈련한다(``epochs`` 는 전체 에포크 수다). 저장 도중에 프로세스가 죽어도 앞의
+            체크포인트는 멀쩡하고, 끝까지 읽을 수 없는 체크포인트는 경고와 함께 건너뛴다. 배열
+            입력은 이어서 훈련해도 데이터 순서가 끊기지 않은 훈련과 같다. 데이터셋 입력의
+            순서는 데이터셋이 정한다.
+        strategy: ``tf.distribute.Strategy``. 주면 스텝을 ``strategy.run`` 으로 복제본마다
+            실행하고 손실과 그레이디언트를 복제본에 걸쳐 합친다. ``None`` 이고
+            ``with strategy.scope():`` 안에서 부르면 그 전략을 쓴다. 모델과 (객체로 넘기는)
+            옵티마이저·지표는 그 전략의 ``scope()`` 안에서 만들어야 한다.
+            :func:`kerasguide.env.select_strategy` 가 환경에 맞는 전략을 만든다.
 
     Returns:
         :class:`History`. ``history.history`` 는 ``Model.fit`` 처럼 ``"loss"``, 각 지표,
-        ``"val_"`` 이 붙은 검증 값을 에포크별 리스트로 담는다.
+        ``"val_"`` 이 붙은 검증 값을 에포크별 리스트로 담는다. 체크포인트에서 이어서
+        훈련했으면 앞 에포크의 값도 들어 있다(``history.initial_epoch``).
 
     Raises:
         ValueError: ``x`` 와 ``y`` 의 길이가 다르거나, ``batch_size`` 같은 정수 인자가
             범위를 벗어나거나, 케라스가 모르는 손실/지표/옵티마이저 이름이거나, 훈련할
-            가중치가 없는 모델인 경우. 모두 훈련을 시작하기 전에 검사한다.
-        TypeError: ``model`` 이 ``keras.Model`` 이 아니거나 ``x`` 가 배열/데이터셋이 아닌 경우.
+            가중치가 없는 모델인 경우, ``checkpoint_dir`` 의 체크포인트가 다른 모양의 모델이나
+            다른 옵티마이저에서 저장된 경우, 모델이 ``strategy`` 의 ``scope()`` 밖에서
+            만들어진 경우. 모두 훈련을 시작하기 전에 검사한다.
+        TypeError: ``model`` 이 ``keras.Model`` 이 아니거나 ``x`` 가 배열/데이터셋이 아니거나
+            ``strategy`` 가 ``tf.distribute.Strategy`` 가 아닌 경우.
+        NonFiniteLossError: 훈련 손실이 NaN 이나 무한대가 된 경우. 에포크와 스텝을 알려 주며,
+            그 에포크의 체크포인트는 저장하지 않는다.
 
     Example:
         >>> import numpy as np, keras, kerasguide
@@ -161,6 +202,7 @@ def fit(
     jit_compile = check.check_jit_compile(jit_compile)
     verbose_level = check.check_verbose(verbose)
     seed = check.check_seed(seed)
+    checkpoint_dir = _checkpoint.check_checkpoint_dir(checkpoint_dir)
     check.check_loss(loss)
     metric_ids = check.check_metrics(metrics)
     resolved_optimizer = check.resolve_optimizer(optimizer)
@@ -173,15 +215,30 @@ def fit(
 
     # 3. Model, loss, metrics, optimizer (needs a batch to build the model and to resolve
     #    "accuracy"/"crossentropy" like Model.compile does).
-    loop = _TrainLoop.create(
-        model,
-        train.sample,
-        loss=loss,
-        metric_ids=metric_ids,
-        optimizer=resolved_optimizer,
-        steps_per_execution=steps_per_execution,
-        jit_compile=jit_compile,
-    )
+    strategy = _strategy(strategy)
+    if strategy is None:
+        loop = _TrainLoop.create(
+            model,
+            train.sample,
+            loss=loss,
+            metric_ids=metric_ids,
+            optimizer=resolved_optimizer,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+        )
+    else:
+        from kerasguide import _distribute  # imports this module, so not at the top
+
+        loop = _distribute.create_loop(
+            strategy,
+            model,
+            train.sample,
+            loss=loss,
+            metric_ids=metric_ids,
+            optimizer=optimizer,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile,
+        )
     jit_compile = loop.jit_compile
 
     params = {
@@ -195,15 +252,39 @@ def fit(
     history = History(model, params)
     loop.traces = history.traces
 
-    # 4. Epochs.
-    for epoch in range(epochs):
+    # 4. Checkpoint: resume from the last good one in checkpoint_dir, if any.
+    saver = None
+    if checkpoint_dir is not None:
+        saver = _checkpoint.TrainingCheckpoint(
+            checkpoint_dir, model, loop.optimizer, strategy=strategy
+        )
+        resumed = saver.restore()
+        if resumed is not None:
+            history._resume(resumed)
+            if isinstance(train, _ArrayData):
+                train.shuffle_seed = resumed.shuffle_seed
+            if verbose_level:
+                _print_resumed(resumed, epochs)
+
+    # 5. Epochs.
+    for epoch in range(history.initial_epoch, epochs):
         start = time.perf_counter()
         if verbose_level:
             print(f"Epoch {epoch + 1}/{epochs}", flush=True)
         progbar = keras.utils.Progbar(
             target=train.steps, verbose=verbose_level, stateful_metrics=loop.log_names()
         )
-        logs, seen = loop.run_epoch("train", train, epoch=epoch, progbar=progbar)
+        try:
+            logs, seen = loop.run_epoch("train", train, epoch=epoch, progbar=progbar)
+        except _NonFiniteLoss as bad:
+            raise NonFiniteLossError(
+                epoch=epoch + 1,
+                epochs=epochs,
+                step=bad.step,
+                steps=train.steps,
+                loss=bad.loss,
+                checkpoint=saver.latest if saver is not None else None,
+            ) from None
         if seen == 0:
             raise ValueError(
                 "훈련 데이터셋이 배치를 하나도 내놓지 않았다. x 가 비어 있지 않은지 본다."
@@ -213,7 +294,48 @@ def fit(
             logs.update({f"val_{name}": value for name, value in val_logs.items()})
         history._record(epoch, logs, time.perf_counter() - start)
         progbar.update(seen, list(logs.items()), finalize=True)
+        if saver is not None:
+            saver.save(
+                epochs_done=epoch + 1,
+                shuffle_seed=train.shuffle_seed if isinstance(train, _ArrayData) else None,
+                history=history.history,
+                epoch_seconds=history.epoch_seconds,
+            )
     return history
+
+
+def _strategy(strategy: Any) -> tf.distribute.Strategy | None:
+    """The ``tf.distribute`` strategy to train with, or ``None`` for the single-device loop."""
+    if strategy is None and not tf.distribute.has_strategy():
+        return None
+    from kerasguide import _distribute  # imports this module, so not at the top
+
+    return _distribute.resolve_strategy(strategy)
+
+
+def _print_resumed(resumed: _checkpoint.ResumeState, epochs: int) -> None:
+    name = os.path.basename(resumed.path)
+    if resumed.epochs_done >= epochs:
+        print(
+            f"체크포인트 {name} 에 에포크 {resumed.epochs_done} 까지 끝나 있어 더 훈련하지 않는다 "
+            f"(epochs={epochs}).",
+            flush=True,
+        )
+    else:
+        print(
+            f"체크포인트 {name} 에서 이어서 훈련한다: 에포크 {resumed.epochs_done}/{epochs} 까지 "
+            "끝났다.",
+            flush=True,
+        )
+
+
+class _NonFiniteLoss(Exception):
+    """Raised by ``run_epoch``; ``fit`` turns it into a ``NonFiniteLossError`` with context."""
+
+    def __init__(self, step: int, loss: float) -> None:
+        super().__init__(step, loss)
+        self.step = step
+        self.loss = loss
 
 
 def _supports_jit(model: keras.Model) -> bool:
@@ -269,6 +391,15 @@ class _ArrayData:
             tf.TensorSpec([None, None, *self.y.shape[1:]], self.y.dtype, name="y"),
             tf.TensorSpec([], tf.int32, name="rows"),
         ]
+
+    @property
+    def shuffle_seed(self) -> int | None:
+        """The seed of every epoch's order (with the epoch number); saved in checkpoints."""
+        return self._base_seed
+
+    @shuffle_seed.setter
+    def shuffle_seed(self, value: int | None) -> None:
+        self._base_seed = value
 
     def _order(self, epoch: int) -> Any:
         indices = tf.range(self.size, dtype=tf.int64)
@@ -539,22 +670,32 @@ class _TrainLoop:
         key = (kind, id(data))
         if key not in self._functions:
             step = self._train_step if kind == "train" else self._test_step
+            guard = kind == "train"
             if isinstance(data, _ArrayData):
-                self._functions[key] = self._chunk_function(step, data)
+                self._functions[key] = self._chunk_function(step, data, guard=guard)
             else:
-                self._functions[key] = self._iterator_function(step, exact=data.steps is not None)
+                self._functions[key] = self._iterator_function(
+                    step, exact=data.steps is not None, guard=guard
+                )
         return self._functions[key]
 
-    def _chunk_function(self, step: Callable[[Any], Any], data: _ArrayData) -> Any:
+    # With guard=True (training), a call stops after the first step whose loss is NaN or
+    # infinite and reports that step as its last: the running loss sum is then not finite
+    # either, which is all the loop condition checks. run_epoch raises _NonFiniteLoss.
+
+    def _chunk_function(self, step: Callable[[Any], Any], data: _ArrayData, guard: bool) -> Any:
         floatx = keras.config.floatx()
 
         def run_chunk(x: Any, y: Any, rows: Any) -> tuple[Any, dict[str, Any]]:
+            def cond(i: Any, loss_sum: Any, samples: Any) -> Any:
+                return tf.logical_and(i < rows, tf.math.is_finite(loss_sum)) if guard else i < rows
+
             def body(i: Any, loss_sum: Any, samples: Any) -> tuple[Any, Any, Any]:
                 loss, size = step((x[i], y[i]))
                 return i + 1, loss_sum + loss * size, samples + size
 
             zero = tf.constant(0.0, floatx)
-            state = tf.while_loop(lambda i, *_: i < rows, body, (tf.constant(0), zero, zero))
+            state = tf.while_loop(cond, body, (tf.constant(0), zero, zero))
             return self._finish(*state)
 
         # No autograph: the loop is already graph code (tf.while_loop), as in Model.fit.
@@ -564,7 +705,7 @@ class _TrainLoop:
             jit_compile=self.jit_compile,
         )
 
-    def _iterator_function(self, raw_step: Callable[[Any], Any], exact: bool) -> Any:
+    def _iterator_function(self, raw_step: Callable[[Any], Any], exact: bool, guard: bool) -> Any:
         floatx = keras.config.floatx()
         # One step is its own tf.function (with XLA if asked): traced once, called from
         # several places of the unrolled loop.
@@ -575,28 +716,41 @@ class _TrainLoop:
         )
 
         def run_exact_steps(iterator: Any, num_steps: Any) -> tuple[Any, dict[str, Any]]:
-            def steps(count: int) -> Callable[..., tuple[Any, Any, Any]]:
-                def body(i: Any, loss_sum: Any, samples: Any) -> tuple[Any, Any, Any]:
+            def steps(count: int) -> Callable[..., tuple[Any, Any, Any, Any]]:
+                def body(i: Any, loss_sum: Any, samples: Any, finite: Any) -> tuple[Any, ...]:
                     for _ in range(count):
                         loss, batch = step(iterator.get_next())
                         loss_sum, samples = loss_sum + loss * batch, samples + batch
-                    return i + count, loss_sum, samples
+                        if guard:  # steps so far with a finite running sum
+                            finite += tf.cast(tf.math.is_finite(loss_sum), tf.int32)
+                    return i + count, loss_sum, samples, finite
 
                 return body
+
+            def running(limit: Any) -> Callable[..., Any]:
+                def cond(i: Any, loss_sum: Any, *_: Any) -> Any:
+                    more = i < limit
+                    return tf.logical_and(more, tf.math.is_finite(loss_sum)) if guard else more
+
+                return cond
 
             # _UNROLL steps per loop iteration, then the remainder one at a time: fewer loop
             # iterations for the executor to schedule.
             zero = tf.constant(0.0, floatx)
             unrolled = num_steps - num_steps % _UNROLL
-            state = tf.while_loop(
-                lambda i, *_: i < unrolled, steps(_UNROLL), (tf.constant(0), zero, zero)
+            initial = (tf.constant(0), zero, zero, tf.constant(0))
+            state = tf.while_loop(running(unrolled), steps(_UNROLL), initial)
+            steps_run, loss_sum, samples, finite = tf.while_loop(
+                running(num_steps), steps(1), state
             )
-            state = tf.while_loop(lambda i, *_: i < num_steps, steps(1), state)
-            return self._finish(*state)
+            if guard:  # an unrolled iteration runs on past a non-finite step: report that step
+                steps_run = tf.where(tf.math.is_finite(loss_sum), steps_run, finite + 1)
+            return self._finish(steps_run, loss_sum, samples)
 
         def run_until_exhausted(iterator: Any, num_steps: Any) -> tuple[Any, dict[str, Any]]:
             def cond(i: Any, exhausted: Any, loss_sum: Any, count: Any) -> Any:
-                return tf.logical_and(i < num_steps, tf.logical_not(exhausted))
+                more = tf.logical_and(i < num_steps, tf.logical_not(exhausted))
+                return tf.logical_and(more, tf.math.is_finite(loss_sum)) if guard else more
 
             def body(i: Any, exhausted: Any, loss_sum: Any, count: Any) -> tuple[Any, ...]:
                 batch = iterator.get_next_as_optional()
@@ -663,6 +817,8 @@ class _TrainLoop:
                 continue
             seen += steps
             results = call_results
+            if kind == "train" and not math.isfinite(loss := float(results["loss"])):
+                raise _NonFiniteLoss(seen, loss)
             if progbar is not None:
                 progbar.update(seen, [(k, float(v)) for k, v in results.items()], finalize=False)
         return {name: float(np.asarray(value)) for name, value in results.items()}, seen

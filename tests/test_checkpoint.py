@@ -1,0 +1,429 @@
+"""kerasguide.fit(checkpoint_dir=...): save, resume, crashes mid-save, other models, NaN loss."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import kerasguide
+from kerasguide import NonFiniteLossError, fit
+
+SCRIPTS = Path(__file__).parent / "_scripts"
+N_FEATURES, N_CLASSES = 8, 3
+COMMON: dict[str, Any] = {"batch_size": 16, "verbose": 0, "jit_compile": False}
+
+
+def _data(n: int = 96, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, N_FEATURES)).astype("float32")
+    return x, x[:, :N_CLASSES].argmax(axis=1).astype("int64")
+
+
+def _model(units: int = 16, layers: int = 1, seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    hidden = [keras.layers.Dense(units, activation="relu") for _ in range(layers)]
+    return keras.Sequential(
+        [keras.Input((N_FEATURES,)), *hidden, keras.layers.Dropout(0.2), keras.layers.Dense(3)]
+    )
+
+
+def _loss() -> keras.losses.Loss:
+    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+
+def _fit(model: keras.Model, epochs: int, directory: Path | None, **kwargs: Any) -> Any:
+    x, y = kwargs.pop("data", _data())
+    options = {**COMMON, "loss": _loss(), "optimizer": "adam", "metrics": ["accuracy"]}
+    options.update(kwargs)
+    return fit(model, x, y, epochs=epochs, checkpoint_dir=directory, **options)
+
+
+def _assert_same_weights(a: keras.Model, b: keras.Model) -> None:
+    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
+        np.testing.assert_allclose(wa, wb, rtol=1e-6, atol=1e-7)
+
+
+def _latest(directory: Path) -> str | None:
+    state = tf.train.get_checkpoint_state(str(directory))
+    return None if state is None else os.path.basename(state.model_checkpoint_path)
+
+
+# --- save and resume -------------------------------------------------------------------------
+
+
+def test_every_epoch_is_saved_and_the_last_three_kept(tmp_path: Path) -> None:
+    history = _fit(_model(), 5, tmp_path)
+    assert _latest(tmp_path) == "ckpt-5"
+    kept = sorted(p.name for p in tmp_path.glob("ckpt-*.index"))
+    assert kept == ["ckpt-3.index", "ckpt-4.index", "ckpt-5.index"]
+    assert history.initial_epoch == 0
+
+
+def test_resume_finishes_the_remaining_epochs_like_an_uninterrupted_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    straight = _model()
+    expected = _fit(straight, 4, None)
+
+    _fit(_model(), 2, tmp_path)  # "interrupted" after two epochs
+    resumed = _model(seed=99)  # other initial weights: the checkpoint must replace them all
+    history = _fit(resumed, 4, tmp_path, verbose=2)
+
+    _assert_same_weights(straight, resumed)
+    assert history.initial_epoch == 2
+    assert history.epoch == [0, 1, 2, 3]
+    for key, values in expected.history.items():
+        np.testing.assert_allclose(history.history[key], values, rtol=1e-6, err_msg=key)
+    assert len(history.epoch_seconds) == 4
+    out = capsys.readouterr().out
+    assert "체크포인트 ckpt-2 에서 이어서 훈련한다: 에포크 2/4 까지 끝났다." in out
+    assert "Epoch 1/4" not in out and "Epoch 3/4" in out
+
+
+def test_resume_restores_the_optimizer_state(tmp_path: Path) -> None:
+    model = _model()
+    _fit(model, 2, tmp_path, optimizer=keras.optimizers.Adam(0.01))
+    optimizer = keras.optimizers.Adam(0.01)
+    _fit(_model(), 2, tmp_path, optimizer=optimizer)  # nothing left to train: restore only
+    assert int(optimizer.iterations.numpy()) == 2 * 6  # 96 samples, batch 16
+    moments = [v for v in optimizer.variables if "momentum" in v.path]
+    assert moments and all(np.any(v.numpy() != 0) for v in moments)
+
+
+def test_run_with_every_epoch_done_trains_no_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trained = _model()
+    _fit(trained, 3, tmp_path)
+    again = _model(seed=5)
+    history = _fit(again, 2, tmp_path, verbose=1)
+    _assert_same_weights(trained, again)  # restored from ckpt-3, not trained further
+    assert history.initial_epoch == 3 and len(history.history["loss"]) == 3
+    assert "에포크 3 까지 끝나 있어 더 훈련하지 않는다 (epochs=2)" in capsys.readouterr().out
+    assert _latest(tmp_path) == "ckpt-3"
+
+
+def test_resume_of_a_dataset_input(tmp_path: Path) -> None:
+    x, y = _data()
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    straight, resumed = _model(), _model()
+    fit(straight, dataset, loss=_loss(), optimizer="sgd", epochs=3, verbose=0)
+    fit(
+        _model(),
+        dataset,
+        loss=_loss(),
+        optimizer="sgd",
+        epochs=1,
+        verbose=0,
+        checkpoint_dir=tmp_path,
+    )
+    fit(
+        resumed,
+        dataset,
+        loss=_loss(),
+        optimizer="sgd",
+        epochs=3,
+        verbose=0,
+        checkpoint_dir=tmp_path,
+    )
+    _assert_same_weights(straight, resumed)
+
+
+# --- crashes while saving --------------------------------------------------------------------
+
+
+def _three_epochs_with_a_copy_of_the_index_after_two(directory: Path) -> bytes:
+    _fit(_model(), 2, directory)
+    index_after_two = (directory / "checkpoint").read_bytes()
+    _fit(_model(), 3, directory)
+    return index_after_two
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_crash_before_the_index_is_updated_resumes_from_the_previous_checkpoint(
+    tmp_path: Path,
+) -> None:
+    # CheckpointManager writes ckpt-3's files, then renames a new `checkpoint` index into
+    # place. A kill in between leaves (possibly half-written) ckpt-3 files and the old index.
+    straight = _model()
+    _fit(straight, 3, None)
+    index_after_two = _three_epochs_with_a_copy_of_the_index_after_two(tmp_path)
+    (tmp_path / "checkpoint").write_bytes(index_after_two)
+    _truncate(tmp_path / "ckpt-3.data-00000-of-00001")
+
+    resumed = _model(seed=3)
+    history = _fit(resumed, 3, tmp_path)
+    assert history.initial_epoch == 2
+    _assert_same_weights(straight, resumed)
+    assert _latest(tmp_path) == "ckpt-3"  # written again, whole
+    tf.train.load_checkpoint(str(tmp_path / "ckpt-3")).get_variable_to_shape_map()
+
+
+@pytest.mark.parametrize("broken", ["ckpt-3.data-00000-of-00001", "ckpt-3.index"])
+def test_unreadable_newest_checkpoint_falls_back_to_the_previous_one(
+    tmp_path: Path, broken: str
+) -> None:
+    straight = _model()
+    _fit(straight, 3, None)
+    _three_epochs_with_a_copy_of_the_index_after_two(tmp_path)
+    _truncate(tmp_path / broken)
+
+    resumed = _model(seed=3)
+    with pytest.warns(RuntimeWarning, match=r"ckpt-3 를 읽을 수 없어 건너뛴다"):
+        history = _fit(resumed, 3, tmp_path)
+    assert history.initial_epoch == 2
+    _assert_same_weights(straight, resumed)
+
+
+def test_no_readable_checkpoint_is_an_error_not_a_fresh_start(tmp_path: Path) -> None:
+    _fit(_model(), 1, tmp_path)
+    _truncate(tmp_path / "ckpt-1.data-00000-of-00001")
+    with (
+        pytest.warns(RuntimeWarning),
+        pytest.raises(ValueError, match=r"체크포인트를 하나도 읽지 못했다"),
+    ):
+        _fit(_model(), 2, tmp_path)
+
+
+# --- a checkpoint from another model ---------------------------------------------------------
+
+
+def test_checkpoint_of_another_shape_is_refused_naming_the_variable(tmp_path: Path) -> None:
+    _fit(_model(units=16), 1, tmp_path)
+    other = _model(units=32)
+    before = [w.copy() for w in other.get_weights()]
+    with pytest.raises(ValueError) as caught:
+        _fit(other, 2, tmp_path)
+    message = str(caught.value)
+    assert "모양이 다른 모델" in message and "0번 변수" in message
+    assert "(8, 16)" in message and "(8, 32)" in message
+    assert "dense" in message and "kernel" in message
+    assert str(tmp_path) in message
+    for old, new in zip(before, other.get_weights(), strict=True):  # nothing restored
+        np.testing.assert_array_equal(old, new)
+
+
+def test_checkpoint_with_other_layers_is_refused(tmp_path: Path) -> None:
+    _fit(_model(layers=1), 1, tmp_path)
+    with pytest.raises(ValueError, match=r"변수가 체크포인트에는 \d+개, 지금 모델에는 \d+개"):
+        _fit(_model(layers=2), 2, tmp_path)
+
+
+def test_checkpoint_of_another_optimizer_is_refused(tmp_path: Path) -> None:
+    _fit(_model(), 1, tmp_path, optimizer="adam")
+    with pytest.raises(ValueError, match=r"체크포인트는 Adam, 지금은 SGD"):
+        _fit(_model(), 2, tmp_path, optimizer="sgd")
+
+
+def test_checkpoint_not_written_by_fit_is_refused(tmp_path: Path) -> None:
+    tf.train.Checkpoint(step=tf.Variable(3)).save(str(tmp_path / "ckpt"))
+    with pytest.raises(ValueError, match=r"kerasguide.fit 이 저장한 체크포인트가 아니다"):
+        _fit(_model(), 1, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "pattern"),
+    [
+        (3, TypeError, r"checkpoint_dir 는 디렉터리 경로.*받은 값: checkpoint_dir=3 \(int\)"),
+        ("", ValueError, r"checkpoint_dir 는 비어 있지 않은"),
+    ],
+)
+def test_bad_checkpoint_dir(value: Any, error: type[Exception], pattern: str) -> None:
+    with pytest.raises(error, match=pattern):
+        _fit(_model(), 1, value)
+
+
+def test_checkpoint_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    file = tmp_path / "weights.txt"
+    file.write_text("not a directory")
+    with pytest.raises(ValueError, match=r"같은 이름의 파일이 있다"):
+        _fit(_model(), 1, file)
+
+
+# --- NaN and infinite loss -------------------------------------------------------------------
+
+
+def _nan_at(sample: int, n: int = 96) -> tuple[np.ndarray, np.ndarray]:
+    x, y = _data(n)
+    x[sample, 1] = np.nan
+    return x, y
+
+
+@pytest.mark.parametrize(
+    ("make_input", "options"),
+    [
+        ("arrays", {"jit_compile": False}),
+        ("arrays", {"jit_compile": True}),
+        ("dataset", {}),  # exact number of steps, 4 steps per loop iteration
+        ("dataset_unknown_length", {}),  # until the iterator is exhausted
+    ],
+    ids=["arrays", "arrays-xla", "dataset", "dataset-unknown-length"],
+)
+def test_nan_in_the_data_stops_training_at_that_step(
+    make_input: str, options: dict[str, Any]
+) -> None:
+    # Sample 90 is in batch 6 of 8 (batch_size 16, no shuffling): the second step of the
+    # second call (steps_per_execution=4), the second of an unrolled loop iteration.
+    x, y = _nan_at(90, n=128)
+    if make_input == "arrays":
+        inputs: dict[str, Any] = {"x": x, "y": y, "shuffle": False, "batch_size": 16}
+    else:
+        dataset = tf.data.Dataset.from_tensor_slices((x, y))
+        if make_input == "dataset_unknown_length":
+            dataset = dataset.filter(lambda a, b: b >= 0)
+        inputs = {"x": dataset.batch(16)}
+    model = _model()
+    with pytest.raises(NonFiniteLossError) as caught:
+        fit(
+            model,
+            loss=_loss(),
+            optimizer="sgd",
+            epochs=3,
+            steps_per_execution=4,
+            verbose=0,
+            **inputs,
+            **{"jit_compile": False, **options},
+        )
+    error = caught.value
+    assert isinstance(error, FloatingPointError)
+    assert (error.epoch, error.epochs, error.step) == (1, 3, 6)
+    assert np.isnan(error.loss) and error.checkpoint is None
+    assert "에포크 1/3 의 스텝 6" in str(error) and "값(nan)이 되어" in str(error)
+
+
+def test_nan_leaves_the_last_good_checkpoint_intact(tmp_path: Path) -> None:
+    good = _model()
+    _fit(good, 2, tmp_path)
+    saved = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    with pytest.raises(NonFiniteLossError) as caught:
+        _fit(_model(), 4, tmp_path, data=_nan_at(40), shuffle=False)
+    error = caught.value
+    assert (error.epoch, error.step) == (3, 3)  # resumed at epoch 3; sample 40 is in batch 3
+    assert error.checkpoint is not None and error.checkpoint.endswith("ckpt-2")
+    assert "마지막 체크포인트" in str(error) and "ckpt-2 는 그대로다" in str(error)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == saved  # untouched
+
+    restored = _model(seed=8)
+    _fit(restored, 2, tmp_path)  # nothing left to train: restores ckpt-2
+    _assert_same_weights(good, restored)
+    assert all(np.isfinite(w).all() for w in restored.get_weights())
+
+
+def test_infinite_loss_is_reported_as_inf() -> None:
+    x, _ = _data(32)
+    targets = np.zeros((32, 1), "float32")
+    targets[20] = np.inf
+    model = keras.Sequential([keras.Input((N_FEATURES,)), keras.layers.Dense(1)])
+    with pytest.raises(NonFiniteLossError, match=r"스텝 3/4 에서 훈련 손실이 유한하지 않은 값\(inf\)이 되어"):
+        fit(
+            model,
+            x,
+            targets,
+            loss="mse",
+            optimizer="sgd",
+            batch_size=8,
+            shuffle=False,
+            verbose=0,
+            jit_compile=False,
+        )
+
+
+def test_non_finite_loss_error_pickles() -> None:
+    import pickle
+
+    error = NonFiniteLossError(
+        epoch=2, epochs=5, step=7, steps=10, loss=float("nan"), checkpoint="/tmp/x/ckpt-1"
+    )
+    copy = pickle.loads(pickle.dumps(error))
+    assert str(copy) == str(error) and copy.step == 7
+    assert kerasguide.NonFiniteLossError is NonFiniteLossError
+
+
+# --- killed with SIGKILL mid-epoch -----------------------------------------------------------
+
+
+def _run_to_the_end(directory: Path, out: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, str(SCRIPTS / "train_checkpoint.py"), str(directory), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"worker failed:\n{result.stdout}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+def _kill_in_the_second_epoch(directory: Path, out: Path) -> str:
+    """Start a run, wait until epoch 2 starts (epoch 1 is saved), then SIGKILL it."""
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / "train_checkpoint.py"), str(directory), str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    watchdog = threading.Timer(300, process.kill)  # never hang the test run
+    watchdog.start()
+    lines = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Epoch 2/"):
+                time.sleep(0.3)  # some steps into epoch 2 (an epoch takes seconds)
+                os.kill(process.pid, signal.SIGKILL)
+                break
+        process.wait(timeout=60)
+    finally:
+        watchdog.cancel()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == -signal.SIGKILL, f"not killed: {''.join(lines)}"
+    return "".join(lines)
+
+
+@pytest.mark.slow
+def test_killed_mid_epoch_and_resumed_ends_with_the_same_weights(tmp_path: Path) -> None:
+    _run_to_the_end(tmp_path / "straight", tmp_path / "straight.npz")
+
+    directory = tmp_path / "killed"
+    _kill_in_the_second_epoch(directory, tmp_path / "unused.npz")
+    assert not (tmp_path / "unused.npz").exists()
+    index = (directory / "checkpoint").read_text()
+    assert re.search(r'^model_checkpoint_path: "ckpt-1"$', index, re.M), index  # mid-epoch 2
+    assert not list(directory.glob("ckpt-2.index"))
+
+    out = _run_to_the_end(directory, tmp_path / "resumed.npz")
+    assert "체크포인트 ckpt-1 에서 이어서 훈련한다" in out
+    assert "Epoch 1/" not in out and "Epoch 2/" in out
+
+    straight, resumed = np.load(tmp_path / "straight.npz"), np.load(tmp_path / "resumed.npz")
+    assert int(resumed["initial_epoch"]) == 1 and int(straight["initial_epoch"]) == 0
+    weights = sorted(name for name in straight.files if name.startswith("w"))
+    assert len(weights) == 6  # 3 dense layers (kernel, bias)
+    for name in weights:
+        np.testing.assert_allclose(resumed[name], straight[name], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(resumed["loss"], straight["loss"], rtol=1e-6)
+    shutil.rmtree(tmp_path / "straight")

@@ -336,7 +336,8 @@ def test_infinite_loss_is_reported_as_inf() -> None:
     targets = np.zeros((32, 1), "float32")
     targets[20] = np.inf
     model = keras.Sequential([keras.Input((N_FEATURES,)), keras.layers.Dense(1)])
-    with pytest.raises(NonFiniteLossError, match=r"스텝 3/4 에서 훈련 손실이 유한하지 않은 값\(inf\)이 되어"):
+    pattern = r"스텝 3/4 에서 훈련 손실이 유한하지 않은 값\(inf\)이 되어"
+    with pytest.raises(NonFiniteLossError, match=pattern):
         fit(
             model,
             x,

@@ -143,11 +143,12 @@ html_show_sourcelink = False
 
 # Copy buttons copy the code only: no prompts, no outputs.
 copybutton_exclude = ".linenos, .gp, .go"
-copybutton_selector = "div.cell_input pre, div.highlight pre"
+copybutton_selector = "div.cell_input div.highlight pre, div:not(.output) > div.highlight pre"
 
 # sitemap.xml with clean URLs under html_baseurl.
 sitemap_url_scheme = "{link}"
 sitemap_locales = [None]
+sitemap_excludes = ["404.html", "search.html", "genindex.html", "py-modindex.html", "_modules/*"]
 
 # Open Graph tags so a shared link shows the page's title and description.
 ogp_site_url = SITE_URL

@@ -258,7 +258,10 @@ def fit(
         saver = _checkpoint.TrainingCheckpoint(
             checkpoint_dir, model, loop.optimizer, strategy=strategy
         )
-        resumed = saver.restore()
+        try:
+            resumed = saver.restore()
+        except ValueError as error:  # another model's checkpoint: the message names it all
+            raise error.with_traceback(None) from None
         if resumed is not None:
             history._resume(resumed)
             if isinstance(train, _ArrayData):

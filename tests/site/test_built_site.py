@@ -32,6 +32,7 @@ PAGES: dict[str, int] = {
     "glossary": 0,
     "api": 0,
     "performance": 0,
+    "guides/long-training": 0,
 }
 
 # Lines TensorFlow, absl or Python print when something is noisy or wrong.

@@ -8,9 +8,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import json
+import shutil
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -211,10 +213,12 @@ def _free_ports(count: int) -> list[int]:
             sock.close()
 
 
-def _run_workers(out: Path, checkpoint_dir: Path, timeout: float = 300) -> None:
+def _attempt_workers(out: Path, checkpoint_dir: Path, timeout: float) -> list[str]:
+    """Run both workers to the end (or kill them at the deadline); their failures."""
     workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
-    processes = []
+    processes: list[subprocess.Popen[bytes]] = []
     logs = []
+    timed_out = False
     try:
         for index in range(2):
             config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
@@ -233,10 +237,11 @@ def _run_workers(out: Path, checkpoint_dir: Path, timeout: float = 300) -> None:
                     stderr=subprocess.STDOUT,
                 )
             )
+        deadline = time.monotonic() + timeout
         for process in processes:
-            process.wait(timeout=timeout)
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
     except subprocess.TimeoutExpired:
-        pass
+        timed_out = True
     finally:
         for process in processes:  # no straggler outlives the test
             if process.poll() is None:
@@ -244,13 +249,21 @@ def _run_workers(out: Path, checkpoint_dir: Path, timeout: float = 300) -> None:
                 process.wait()
         for log in logs:
             log.close()
-    failed = [
-        f"worker {i} (exit {p.returncode}):\n"
-        + (out / f"worker{i}.log").read_text(errors="replace")[-3000:]
+    return [
+        f"worker {i} ({'killed after ' + str(timeout) + ' s' if timed_out else 'exit'} "
+        f"{p.returncode}):\n" + (out / f"worker{i}.log").read_text(errors="replace")[-3000:]
         for i, p in enumerate(processes)
         if p.returncode != 0
     ]
-    assert not failed, "\n\n".join(failed)
+
+
+def _run_workers(out: Path, checkpoint_dir: Path, timeout: float = 300) -> None:
+    failures = _attempt_workers(out, checkpoint_dir, timeout)
+    if failures and any("already in use" in failure for failure in failures):
+        # A free port found above was taken by another process before the worker bound it.
+        shutil.rmtree(checkpoint_dir, ignore_errors=True)
+        failures = _attempt_workers(out, checkpoint_dir, timeout)
+    assert not failures, "\n\n".join(failures)
 
 
 @pytest.mark.slow

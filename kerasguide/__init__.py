@@ -2,7 +2,9 @@
 
 - :class:`SimpleDense`: 강의의 밀집층. ``__call__`` → ``build`` → ``call`` 순서를
   :func:`trace_layer_call` 로 직접 관찰할 수 있다.
-- :func:`fit`: ``tf.GradientTape`` 로 처음부터 작성한 훈련 반복(training loop).
+- :func:`fit`: ``tf.GradientTape`` 로 처음부터 작성한 훈련 반복(training loop). 체크포인트와
+  이어서 훈련하기, ``tf.distribute`` 분산 전략을 지원하고, 손실이 NaN 이 되면
+  :class:`NonFiniteLossError` 를 낸다.
 - :mod:`kerasguide.env`: GPU 작업환경 점검(보고서, 메모리 증가, 혼합 정밀도, 분산 전략).
 - :func:`use_korean_font`: matplotlib 그림의 한글 글꼴.
 

@@ -233,18 +233,7 @@ class DistributedTrainLoop(_TrainLoop):
 
     def _calls(self, kind: str, data: _Data, epoch: int) -> Iterator[tuple[int, dict[str, Any]]]:
         function = self._function(kind, data)
-        iterator = iter(self._dataset(data, epoch))
-        seen = 0
-        while data.steps is None or seen < data.steps:
-            wanted = self.steps_per_execution
-            if data.steps is not None:
-                wanted = min(wanted, data.steps - seen)
-            steps_run, results = function(iterator, self._int(wanted))
-            steps = int(steps_run)
-            seen += steps
-            yield steps, results
-            if steps < wanted:
-                return
+        yield from self._iterator_calls(function, iter(self._dataset(data, epoch)), data.steps)
 
 
 def _epoch_dataset(data: _ArrayData, epoch: int) -> tf.data.Dataset:

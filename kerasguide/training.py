@@ -793,12 +793,17 @@ class _TrainLoop:
                 steps_run, results = function(x, y, self._int(rows))
                 yield int(steps_run), results
             return
-        iterator = iter(data.dataset)
+        yield from self._iterator_calls(function, iter(data.dataset), data.steps)
+
+    def _iterator_calls(
+        self, function: Any, iterator: Any, total_steps: int | None
+    ) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Call ``function(iterator, n)`` until ``total_steps`` ran or the iterator ran dry."""
         seen = 0
-        while data.steps is None or seen < data.steps:
+        while total_steps is None or seen < total_steps:
             wanted = self.steps_per_execution
-            if data.steps is not None:
-                wanted = min(wanted, data.steps - seen)
+            if total_steps is not None:
+                wanted = min(wanted, total_steps - seen)
             steps_run, results = function(iterator, self._int(wanted))
             steps = int(steps_run)
             seen += steps

@@ -73,6 +73,7 @@ extensions = [
     "notfound.extension",
     # Local extensions (docs/_ext/).
     "library_dependency",
+    "sitemap_all_pages",
     "korean_search",
     "notebook_links",
     "page_meta",

@@ -163,3 +163,17 @@ def test_prose_edit_executes_nothing(site: Site) -> None:
     assert "고친 글." in page.get_text()
     # A random number printed again would differ: the output came from the cache.
     assert outputs_of(page) == before
+
+
+def test_incremental_build_keeps_every_page_in_the_sitemap(site: Site) -> None:
+    site.write_index("first", "second")
+    site.write_page("first", "# 첫 페이지\n\n처음 글.\n", notebook=False)
+    site.write_page("second", "# 둘째 페이지\n\n글.\n", notebook=False)
+    assert site.build().returncode == 0
+
+    site.write_page("first", "# 첫 페이지\n\n고친 글.\n", notebook=False)
+    result = site.build()
+    assert result.returncode == 0, result.stderr
+    sitemap = (site.out / "sitemap.xml").read_text(encoding="utf-8")
+    for page in ("index.html", "first.html", "second.html"):
+        assert page in sitemap, f"{page} dropped from the sitemap by an incremental build"

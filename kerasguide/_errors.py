@@ -1,10 +1,10 @@
-"""Exceptions that :func:`kerasguide.fit` raises while training (no TensorFlow import here)."""
+"""kerasguide's exceptions, in one place (no TensorFlow import here, so the CLI stays fast)."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["NonFiniteLossError"]
+__all__ = ["DevicesAlreadyInitializedError", "NonFiniteLossError"]
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -76,3 +76,12 @@ def _rebuild(
     return NonFiniteLossError(
         epoch=epoch, epochs=epochs, step=step, steps=steps, loss=loss, checkpoint=checkpoint
     )
+
+
+class DevicesAlreadyInitializedError(RuntimeError):
+    """텐서플로가 장치를 이미 초기화한 뒤에 장치 설정을 바꾸려 할 때 일어난다.
+
+    메모리 증가와 논리 장치 설정은 텐서플로가 처음 연산을 실행하며 장치를 초기화하기 전에만
+    바꿀 수 있다. 노트북 맨 위에서 부르거나, 런타임(커널)을 다시 시작한 뒤 가장 먼저 부른다.
+    원래 텐서플로 오류는 ``__cause__`` 에 남는다.
+    """

@@ -1,0 +1,47 @@
+"""GPU 작업환경 점검(강의 3.4 딥러닝 작업환경).
+
+- :func:`report`: 파이썬·텐서플로·케라스 버전, 케라스 백엔드, CUDA 빌드 정보, 텐서플로가 보는
+  GPU와 TPU, 실행 환경(코랩, WSL, 리눅스, macOS, 윈도우), ``nvidia-smi`` 가 알려 주는 NVIDIA
+  드라이버를 모아 :class:`EnvReport` 로 돌려주고, 빠진 것이 있으면 한국어 조언을 붙인다.
+- :func:`enable_memory_growth`, :func:`enable_mixed_precision`, :func:`select_strategy`:
+  GPU 메모리 증가, 혼합 정밀도, ``tf.distribute`` 전략을 켜는 도우미.
+
+바깥 세계는 모두 탐침(:class:`EnvProbe`)을 거쳐 살핀다. 기본 탐침은 이 컴퓨터를 보는
+:class:`SystemProbe` 이고, :class:`StaticProbe` 를 넘기면 GPU가 없는 곳에서도 GPU, TPU, 코랩,
+WSL 환경의 보고서를 만들어 볼 수 있다. 이 모듈을 가져오기만 해서는 텐서플로를 불러오지 않고
+아무 전역 설정도 바꾸지 않는다. 보고서는 텐서플로의 물리 장치 목록만 읽으므로 장치를
+초기화하지 않는다. 그래서 :func:`report` 다음에도 메모리 증가나 논리 장치를 설정할 수 있다.
+
+Example:
+    >>> from kerasguide import env
+    >>> rep = env.report()  # doctest: +SKIP
+    >>> print(rep)  # doctest: +SKIP
+    kerasguide 작업환경 보고서
+    ...
+"""
+
+from __future__ import annotations
+
+from kerasguide._errors import DevicesAlreadyInitializedError
+from kerasguide.env._devices import enable_memory_growth, enable_mixed_precision
+from kerasguide.env._model import EnvReport, GpuInfo, NvidiaGpu, NvidiaSmiInfo, StrategyChoice
+from kerasguide.env._probe import EnvProbe, StaticProbe, SystemProbe
+from kerasguide.env._report import report
+from kerasguide.env._strategy import choose_strategy, select_strategy
+
+__all__ = [
+    "DevicesAlreadyInitializedError",
+    "EnvProbe",
+    "EnvReport",
+    "GpuInfo",
+    "NvidiaGpu",
+    "NvidiaSmiInfo",
+    "StaticProbe",
+    "StrategyChoice",
+    "SystemProbe",
+    "choose_strategy",
+    "enable_memory_growth",
+    "enable_mixed_precision",
+    "report",
+    "select_strategy",
+]

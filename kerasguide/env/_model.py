@@ -1,0 +1,280 @@
+"""The report's data: :class:`EnvReport` and the records it holds (GPUs, nvidia-smi, strategy)."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, Literal
+
+from kerasguide._table import display_width, format_rows, wrap
+
+Runtime = Literal["colab", "wsl", "linux", "macos", "windows", "other"]
+NvidiaSmiStatus = Literal["ok", "missing", "failed", "timeout"]
+StrategyKind = Literal["tpu", "mirrored", "one_device"]
+
+_RUNTIME_LABELS: dict[str, str] = {
+    "colab": "구글 코랩(Colab)",
+    "wsl": "WSL(윈도우용 리눅스 하위 시스템)",
+    "linux": "리눅스",
+    "macos": "macOS",
+    "windows": "윈도우",
+    "other": "기타",
+}
+_COLAB_ENV_VARS = ("COLAB_RELEASE_TAG", "COLAB_GPU", "COLAB_TPU_ADDR")
+_NVIDIA_SMI_ARGS = (
+    "--query-gpu=index,name,memory.total,driver_version",
+    "--format=csv,noheader,nounits",
+)
+_MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
+# Below these compute capabilities the policy runs but is not faster (Tensor Cores).
+_MIN_CAPABILITY = {"mixed_float16": (7, 0), "mixed_bfloat16": (8, 0)}
+_TABLE_TITLE = "kerasguide 작업환경 보고서"
+_ADVICE_WIDTH = 76
+
+
+# --------------------------------------------------------------------------- data
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")  # `pip install ...` in advice texts
+
+
+@dataclass(frozen=True)
+class GpuInfo:
+    """텐서플로가 보는 물리 GPU 하나.
+
+    Attributes:
+        name: 텐서플로 물리 장치 이름. 예: ``"/physical_device:GPU:0"``.
+        device_name: 제품 이름. 예: ``"Tesla T4"``. 모르면 ``None``.
+        compute_capability: NVIDIA 연산 능력(compute capability). 예: ``(7, 5)``.
+        memory_mb: 전체 메모리(MiB). ``nvidia-smi`` 에서 같은 이름의 GPU를 찾아 채운다.
+    """
+
+    name: str
+    device_name: str | None = None
+    compute_capability: tuple[int, int] | None = None
+    memory_mb: int | None = None
+
+    @property
+    def index(self) -> int:
+        """장치 번호(``/gpu:N`` 의 N)."""
+        return int(self.name.rsplit(":", 1)[-1])
+
+    def describe(self) -> str:
+        """표에 쓰는 한 줄 설명. 예: ``"Tesla T4, 연산 능력 7.5, 메모리 15360 MiB"``."""
+        parts = [self.device_name or "이름 모름"]
+        if self.compute_capability is not None:
+            major, minor = self.compute_capability
+            parts.append(f"연산 능력 {major}.{minor}")
+        if self.memory_mb is not None:
+            parts.append(f"메모리 {self.memory_mb} MiB")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class NvidiaGpu:
+    """``nvidia-smi`` 가 보는 GPU 하나(텐서플로와 번호 매기는 순서가 다를 수 있다)."""
+
+    index: int
+    name: str
+    memory_mb: int | None
+
+
+@dataclass(frozen=True)
+class NvidiaSmiInfo:
+    """``nvidia-smi`` 를 실행한 결과.
+
+    Attributes:
+        status: ``"ok"`` (성공), ``"missing"`` (명령이 없다), ``"failed"`` (오류로 끝났다),
+            ``"timeout"`` (제한 시간 안에 끝나지 않았다).
+        driver_version: NVIDIA 드라이버 버전. 성공했을 때만 있다.
+        gpus: 드라이버가 보는 GPU들.
+        message: 실패했을 때 그 까닭(한국어).
+    """
+
+    status: NvidiaSmiStatus
+    driver_version: str | None = None
+    gpus: tuple[NvidiaGpu, ...] = ()
+    message: str | None = None
+
+    def describe(self) -> str:
+        """표의 "NVIDIA 드라이버" 칸에 쓰는 설명."""
+        if self.status == "ok":
+            version = self.driver_version or "버전 모름"
+            return f"{version} (nvidia-smi 가 보는 GPU {len(self.gpus)}개)"
+        if self.status == "missing":
+            return "없음 (nvidia-smi 를 찾지 못했다)"
+        return f"알 수 없음 ({self.message})"
+
+
+@dataclass(frozen=True)
+class StrategyChoice:
+    """:func:`choose_strategy` 가 고른 ``tf.distribute`` 전략(아직 만들지 않은 상태).
+
+    Attributes:
+        kind: ``"tpu"``, ``"mirrored"``, ``"one_device"``.
+        devices: 전략이 쓸 장치. 예: ``("/gpu:0", "/gpu:1")``. TPU는 연결하기 전에는 코어를
+            알 수 없으므로 빈 튜플이다.
+        reason: 이 전략을 고른 까닭(한국어).
+        tpu_address: ``TPUClusterResolver(tpu=...)`` 에 넘길 주소. TPU일 때만 있다.
+        cpu_devices: CPU를 나눌 논리 장치 수. ``select_strategy(cpu_devices=N)`` 일 때만 있다.
+    """
+
+    kind: StrategyKind
+    devices: tuple[str, ...]
+    reason: str
+    tpu_address: str | None = None
+    cpu_devices: int | None = None
+
+    @property
+    def class_name(self) -> str:
+        """전략 클래스 이름. 예: ``"MirroredStrategy"``."""
+        return {
+            "tpu": "TPUStrategy",
+            "mirrored": "MirroredStrategy",
+            "one_device": "OneDeviceStrategy",
+        }[self.kind]
+
+    def describe(self) -> str:
+        """코드처럼 읽히는 한 줄. 예: ``"MirroredStrategy(['/gpu:0', '/gpu:1'])"``."""
+        if self.kind == "tpu":
+            return f"TPUStrategy(TPUClusterResolver(tpu={self.tpu_address!r}))"
+        if self.kind == "mirrored":
+            return f"MirroredStrategy({list(self.devices)!r})"
+        return f"OneDeviceStrategy({self.devices[0]!r})"
+
+    def __str__(self) -> str:
+        return f"{self.describe()}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class EnvReport:
+    """:func:`report` 가 돌려주는 작업환경 보고서.
+
+    ``str(report)`` (또는 :meth:`format_table`)는 한국어 표를, :meth:`to_dict` 는 JSON으로
+    바꿀 수 있는 사전을 돌려준다. 주피터에서 셀의 마지막 값으로 두면 표가 출력된다.
+
+    Attributes:
+        python_version: 파이썬 버전.
+        tensorflow_version: 텐서플로 버전(``tf.__version__``).
+        keras_version: 케라스 버전(``keras.__version__``).
+        keras_backend: 케라스 백엔드(``keras.backend.backend()``).
+        cuda_build: 텐서플로가 CUDA를 지원하도록 빌드되었는가.
+        cuda_version: 빌드에 쓴 CUDA 버전(``tf.sysconfig.get_build_info()``). 없으면 ``None``.
+        cudnn_version: 빌드에 쓴 cuDNN 버전. 없으면 ``None``.
+        runtime: 실행 환경: ``"colab"``, ``"wsl"``, ``"linux"``, ``"macos"``, ``"windows"``,
+            ``"other"``.
+        platform: 운영체제를 자세히 적은 문자열(``platform.platform()``).
+        gpus: 텐서플로가 보는 물리 GPU들.
+        tpus: 텐서플로가 보는 물리 TPU 장치 이름들.
+        nvidia_smi: ``nvidia-smi`` 결과(NVIDIA 드라이버 버전 포함).
+        strategy: 이 환경에서 :func:`select_strategy` 가 고를 전략.
+        advice: 빠진 것을 채우는 방법(한국어). 문제가 없으면 빈 튜플.
+    """
+
+    python_version: str
+    tensorflow_version: str
+    keras_version: str
+    keras_backend: str
+    cuda_build: bool
+    cuda_version: str | None
+    cudnn_version: str | None
+    runtime: Runtime
+    platform: str
+    gpus: tuple[GpuInfo, ...]
+    tpus: tuple[str, ...]
+    nvidia_smi: NvidiaSmiInfo
+    strategy: StrategyChoice
+    advice: tuple[str, ...]
+
+    @property
+    def runtime_label(self) -> str:
+        """실행 환경의 한국어 이름. 예: ``"구글 코랩(Colab)"``."""
+        return _RUNTIME_LABELS[self.runtime]
+
+    @property
+    def nvidia_driver(self) -> str | None:
+        """NVIDIA 드라이버 버전. ``nvidia-smi`` 가 없거나 실패하면 ``None``."""
+        return self.nvidia_smi.driver_version
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON으로 바꿀 수 있는 사전(튜플은 리스트로 바꾼다)."""
+        data = _plain(self)
+        assert isinstance(data, dict)
+        data["runtime_label"] = self.runtime_label
+        data["strategy"]["class_name"] = self.strategy.class_name
+        data["strategy"]["description"] = self.strategy.describe()
+        return data
+
+    def rows(self) -> list[tuple[str, str]]:
+        """표의 (항목, 값) 행들."""
+        if self.cuda_build:
+            cuda = f"예 (CUDA {self.cuda_version or '모름'}, cuDNN {self.cudnn_version or '모름'})"
+        else:
+            cuda = "아니오 (CPU 전용 빌드)"
+        rows: list[tuple[str, str]] = [
+            ("파이썬", self.python_version),
+            ("텐서플로", self.tensorflow_version),
+            ("케라스", self.keras_version),
+            ("케라스 백엔드", self.keras_backend),
+            ("CUDA 빌드", cuda),
+            ("실행 환경", f"{self.runtime_label} ({self.platform})"),
+            ("NVIDIA 드라이버", self.nvidia_smi.describe()),
+        ]
+        if self.gpus:
+            rows.extend((f"GPU {gpu.index}", gpu.describe()) for gpu in self.gpus)
+        else:
+            rows.append(("GPU", "없음"))
+        rows.append(("TPU", f"{len(self.tpus)}개" if self.tpus else "없음"))
+        rows.append(("분산 전략", f"{self.strategy.describe()}\n{self.strategy.reason}"))
+        return rows
+
+    def format_table(self) -> str:
+        """고정폭 글꼴에서 줄이 맞는 한국어 표(노트북 출력과 터미널용)."""
+        body = format_rows(self.rows())
+        advice: list[str] = []
+        if self.advice:
+            for number, text in enumerate(self.advice, start=1):
+                prefix = f"{number}. "
+                for i, line in enumerate(wrap(text, _ADVICE_WIDTH - len(prefix))):
+                    advice.append((prefix if i == 0 else " " * len(prefix)) + line)
+        else:
+            advice.append("없음: 필요한 것이 모두 갖춰졌다.")
+        width = max(display_width(line) for line in [_TABLE_TITLE, *body, *advice])
+        return "\n".join([_TABLE_TITLE, "=" * width, *body, "-" * width, "조언", *advice])
+
+    def __str__(self) -> str:
+        return self.format_table()
+
+    def _repr_html_(self) -> str:
+        # Jupyter and the course site: an HTML table lines up whatever the reader's fonts
+        # (the text table needs a monospace font that draws Hangul two columns wide).
+        cells = "".join(
+            f"<tr><th>{html.escape(label)}</th>"
+            f"<td>{html.escape(value).replace(chr(10), '<br>')}</td></tr>"
+            for label, value in self.rows()
+        )
+        advice = "".join(
+            "<li>" + _CODE_SPAN.sub(r"<code>\1</code>", html.escape(text)) + "</li>"
+            for text in self.advice
+        )
+        advice_html = f"<ol>{advice}</ol>" if advice else "<p>없음: 필요한 것이 모두 갖춰졌다.</p>"
+        return (
+            f'<div class="kerasguide-env-report"><table><caption>{_TABLE_TITLE}</caption>'
+            f"<tbody>{cells}</tbody></table><p><strong>조언</strong></p>{advice_html}</div>"
+        )
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython/Jupyter: show the table when the report is a cell's last value.
+        printer.text("EnvReport(...)" if cycle else self.format_table())
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value

@@ -1,0 +1,189 @@
+"""Diagnosing the environment: :func:`report` and the Korean advice attached to it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from kerasguide.env._detect import (
+    _detect_runtime,
+    _gpu_infos,
+    _optional_str,
+    _query_nvidia_smi,
+    _resolve_probe,
+)
+from kerasguide.env._model import (
+    EnvReport,
+    GpuInfo,
+    NvidiaSmiInfo,
+    Runtime,
+)
+from kerasguide.env._probe import EnvProbe
+from kerasguide.env._strategy import _choose
+
+
+def report(*, probe: EnvProbe | None = None) -> EnvReport:
+    """작업환경을 살펴 보고서를 만든다.
+
+    텐서플로 장치를 초기화하지 않으므로, 보고서를 만든 뒤에도 :func:`enable_memory_growth`
+    와 :func:`select_strategy` 의 논리 장치 설정을 부를 수 있다. ``nvidia-smi`` 는 제한 시간
+    (기본 10초) 안에서 한 번 실행한다.
+
+    Args:
+        probe: 바깥 세계를 살필 탐침. ``None`` 이면 이 컴퓨터를 보는 :class:`SystemProbe`.
+            시험이나 예시에서는 :class:`StaticProbe` 를 넘긴다.
+
+    Returns:
+        :class:`EnvReport`. ``print`` 하면 한국어 표가, ``to_dict()`` 하면 사전이 나온다.
+
+    Raises:
+        TypeError: ``probe`` 가 :class:`EnvProbe` 가 아닌 경우.
+
+    Example:
+        >>> from kerasguide import env
+        >>> rep = env.report()  # doctest: +SKIP
+        >>> rep.keras_backend  # doctest: +SKIP
+        'tensorflow'
+    """
+    probe = _resolve_probe(probe)
+    build = probe.build_info()
+    cuda_build = bool(build.get("is_cuda_build", False))
+    smi = _query_nvidia_smi(probe)
+    gpus = _gpu_infos(probe, smi)
+    tpus = tuple(probe.physical_devices("TPU"))
+    environ = probe.environ()
+    system = probe.system()
+    runtime = _detect_runtime(system, probe.proc_version(), environ)
+    backend = probe.keras_backend()
+    cuda_version = _optional_str(build.get("cuda_version"))
+    return EnvReport(
+        python_version=probe.python_version(),
+        tensorflow_version=probe.tensorflow_version(),
+        keras_version=probe.keras_version(),
+        keras_backend=backend,
+        cuda_build=cuda_build,
+        cuda_version=cuda_version,
+        cudnn_version=_optional_str(build.get("cudnn_version")),
+        runtime=runtime,
+        platform=probe.platform(),
+        gpus=gpus,
+        tpus=tpus,
+        nvidia_smi=smi,
+        strategy=_choose(probe, cpu_devices=None, tpu=None),
+        advice=_advice(
+            backend=backend,
+            runtime=runtime,
+            cuda_build=cuda_build,
+            cuda_version=cuda_version,
+            gpus=gpus,
+            tpus=tpus,
+            smi=smi,
+            environ=environ,
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- advice
+
+
+def _advice(
+    *,
+    backend: str,
+    runtime: Runtime,
+    cuda_build: bool,
+    cuda_version: str | None,
+    gpus: tuple[GpuInfo, ...],
+    tpus: tuple[str, ...],
+    smi: NvidiaSmiInfo,
+    environ: Mapping[str, str],
+) -> tuple[str, ...]:
+    advice: list[str] = []
+    if backend != "tensorflow":
+        advice.append(
+            f"케라스 백엔드가 '{backend}'이다. 이 교재의 코드와 kerasguide 는 텐서플로 백엔드를 "
+            "가정하므로, keras 를 가져오기 전에 환경 변수 `KERAS_BACKEND=tensorflow`를 설정하고 "
+            "파이썬(런타임)을 다시 시작한다."
+        )
+    if not gpus and not tpus:
+        advice.append(
+            "텐서플로가 GPU를 찾지 못했다. 모든 계산을 CPU에서 하므로 이 교재의 작은 예제는 "
+            "돌아가지만 큰 모델의 훈련은 느리다."
+        )
+        advice.extend(_no_gpu_advice(runtime, cuda_build, cuda_version, smi, environ))
+    if smi.status in ("failed", "timeout"):
+        advice.append(
+            f"{smi.message}. 드라이버가 GPU와 통신하지 못하는 상태일 수 있다. 드라이버를 다시 "
+            "설치하거나 컴퓨터를 다시 시작한 뒤 터미널에서 nvidia-smi 를 직접 실행해 본다."
+        )
+    for gpu in gpus:
+        if gpu.compute_capability is not None and gpu.compute_capability < (7, 0):
+            major, minor = gpu.compute_capability
+            advice.append(
+                f"GPU {gpu.index}({gpu.device_name})의 연산 능력이 {major}.{minor}로 7.0보다 "
+                "낮아서 텐서 코어가 없다. 혼합 정밀도(mixed_float16)를 켜도 빨라지지 않는다."
+            )
+    return tuple(advice)
+
+
+def _no_gpu_advice(
+    runtime: Runtime,
+    cuda_build: bool,
+    cuda_version: str | None,
+    smi: NvidiaSmiInfo,
+    environ: Mapping[str, str],
+) -> list[str]:
+    driver_sees_gpu = smi.status == "ok" and bool(smi.gpus)
+    if runtime == "colab":
+        if driver_sees_gpu:
+            return [
+                "코랩 런타임에는 GPU가 있지만 텐서플로가 보지 못한다. pip로 텐서플로 버전을 "
+                "바꿨다면 코랩의 기본 버전으로 되돌리고, 메뉴 [런타임] > [세션 다시 시작]을 "
+                "한다."
+            ]
+        return [
+            "코랩의 런타임 유형이 GPU가 아니다. 메뉴 [런타임] > [런타임 유형 변경]에서 하드웨어 "
+            "가속기를 GPU(예: T4 GPU)로 고르고 저장한 뒤, 노트북을 처음부터 다시 실행한다."
+        ]
+    if runtime == "windows":
+        return [
+            "텐서플로 2.11부터는 윈도우에서 직접(네이티브로) GPU를 쓸 수 없다. NVIDIA GPU를 "
+            "쓰려면 WSL2에 리눅스(예: Ubuntu)를 설치하고 그 안에서 "
+            "`pip install 'tensorflow[and-cuda]'`로 텐서플로를 설치한다."
+        ]
+    if runtime == "macos":
+        return [
+            "macOS에서는 CUDA(NVIDIA GPU)를 쓸 수 없다. 애플 실리콘 GPU는 애플이 배포하는 "
+            "tensorflow-metal 플러그인으로 쓸 수 있고, 강의 실습은 코랩의 GPU 런타임을 "
+            "쓰면 된다."
+        ]
+    hidden = environ.get("CUDA_VISIBLE_DEVICES")
+    if hidden is not None and hidden.strip() in ("", "-1", "none", "NoDevFiles"):
+        return [
+            f"환경 변수 `CUDA_VISIBLE_DEVICES={hidden!r}`가 텐서플로에게서 GPU를 감추고 있다. "
+            "이 변수를 지우거나 GPU 번호로(예: `CUDA_VISIBLE_DEVICES=0`) 설정한 뒤 "
+            "파이썬을 다시 시작한다."
+        ]
+    if driver_sees_gpu:
+        if not cuda_build:
+            return [
+                f"nvidia-smi 는 GPU {len(smi.gpus)}개를 보지만 설치된 텐서플로가 CUDA 없이 "
+                "빌드되었다(CPU 전용). `pip install 'tensorflow[and-cuda]'`로 GPU를 쓰는 "
+                "텐서플로를 설치한다."
+            ]
+        cuda = f"CUDA {cuda_version}" if cuda_version else "CUDA"
+        return [
+            f"nvidia-smi 는 GPU {len(smi.gpus)}개를 보지만 텐서플로는 하나도 보지 못한다. "
+            f"텐서플로가 기대하는 {cuda}와 cuDNN 라이브러리가 없거나 맞지 않을 수 있다. "
+            "`pip install 'tensorflow[and-cuda]'`로 맞는 라이브러리를 함께 설치하고, "
+            "드라이버가 그 CUDA 버전을 지원하는지 확인한다."
+        ]
+    if smi.status == "missing":
+        if runtime == "wsl":
+            return [
+                "nvidia-smi 를 찾지 못했다. WSL2에서는 윈도우 쪽에 WSL을 지원하는 NVIDIA "
+                "드라이버를 설치한다(WSL 안에는 리눅스용 드라이버를 설치하지 않는다)."
+            ]
+        return [
+            "nvidia-smi 를 찾지 못했다. NVIDIA GPU가 없거나 드라이버가 설치되지 않았다. "
+            "GPU가 있다면 NVIDIA 드라이버를 설치하고, 없다면 코랩의 GPU 런타임을 쓴다."
+        ]
+    return []

@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from kerasguide import env
-from kerasguide._errors import NonFiniteLossError
+from kerasguide._errors import NonFiniteLossError, UnsupportedBackendError
 from kerasguide._version import __version__
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ __all__ = [
     "History",
     "NonFiniteLossError",
     "SimpleDense",
+    "UnsupportedBackendError",
     "__version__",
     "env",
     "fit",

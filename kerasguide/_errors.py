@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["DevicesAlreadyInitializedError", "NonFiniteLossError"]
+__all__ = ["DevicesAlreadyInitializedError", "NonFiniteLossError", "UnsupportedBackendError"]
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -85,3 +85,30 @@ class DevicesAlreadyInitializedError(RuntimeError):
     바꿀 수 있다. 노트북 맨 위에서 부르거나, 런타임(커널)을 다시 시작한 뒤 가장 먼저 부른다.
     원래 텐서플로 오류는 ``__cause__`` 에 남는다.
     """
+
+
+class UnsupportedBackendError(RuntimeError):
+    """:func:`kerasguide.fit` 이 지원하지 않는 케라스 백엔드(예: ``torch``)에서 불렸다.
+
+    ``kerasguide`` 를 가져오는 것과 :class:`~kerasguide.SimpleDense` 는 모든 백엔드에서 되지만,
+    처음부터 작성한 훈련 반복은 백엔드마다 따로 쓴다(텐서플로는 ``tf.GradientTape``,
+    JAX 는 ``jax.value_and_grad``).
+
+    Attributes:
+        backend: 지금 케라스 백엔드의 이름.
+        supported: 지원하는 백엔드 이름들.
+    """
+
+    def __init__(self, backend: str, supported: tuple[str, ...]) -> None:
+        self.backend = backend
+        self.supported = supported
+        names = ", ".join(supported)
+        super().__init__(
+            f"kerasguide.fit 은 케라스의 {names} 백엔드에서 동작한다. 지금 백엔드: {backend!r} "
+            "(keras.backend.backend()). 환경 변수 KERAS_BACKEND=tensorflow 나 KERAS_BACKEND=jax "
+            "를 keras 를 가져오기 전에 설정하거나, 이 백엔드에서는 model.compile(...) 과 "
+            "model.fit(...) 을 쓴다."
+        )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (UnsupportedBackendError, (self.backend, self.supported))

@@ -21,31 +21,22 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import helpers
 from kerasguide import env, fit
 
-SCRIPTS = Path(__file__).parent / "_scripts"
+SCRIPTS = helpers.SCRIPTS
 N_FEATURES = 6
 
 
 def _data(n: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(n, N_FEATURES)).astype("float32")
-    return x, x[:, :3].argmax(axis=1).astype("int64")
+    return helpers.classification_data(n, features=N_FEATURES, classes=3)
 
 
 def _model(seed: int = 0) -> keras.Model:
-    keras.utils.set_random_seed(seed)
-    return keras.Sequential(
-        [
-            keras.Input((N_FEATURES,)),
-            keras.layers.Dense(8, activation="relu"),
-            keras.layers.Dense(3),
-        ]
-    )
+    return helpers.classifier(features=N_FEATURES, classes=3, hidden=[8], seed=seed)
 
 
-def _loss() -> keras.losses.Loss:
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+_loss = helpers.logits_loss
 
 
 def _assert_close(a: list[Any], b: list[Any], rtol: float = 1e-5) -> None:

@@ -22,30 +22,26 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+import helpers
 import kerasguide
 from kerasguide import NonFiniteLossError, fit
 
-SCRIPTS = Path(__file__).parent / "_scripts"
+SCRIPTS = helpers.SCRIPTS
 N_FEATURES, N_CLASSES = 8, 3
 COMMON: dict[str, Any] = {"batch_size": 16, "verbose": 0, "jit_compile": False}
 
 
 def _data(n: int = 96, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n, N_FEATURES)).astype("float32")
-    return x, x[:, :N_CLASSES].argmax(axis=1).astype("int64")
+    return helpers.classification_data(n, features=N_FEATURES, classes=N_CLASSES, seed=seed)
 
 
 def _model(units: int = 16, layers: int = 1, seed: int = 0) -> keras.Model:
-    keras.utils.set_random_seed(seed)
-    hidden = [keras.layers.Dense(units, activation="relu") for _ in range(layers)]
-    return keras.Sequential(
-        [keras.Input((N_FEATURES,)), *hidden, keras.layers.Dropout(0.2), keras.layers.Dense(3)]
+    return helpers.classifier(
+        features=N_FEATURES, classes=N_CLASSES, hidden=[units] * layers, seed=seed, dropout=0.2
     )
 
 
-def _loss() -> keras.losses.Loss:
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+_loss = helpers.logits_loss
 
 
 def _fit(model: keras.Model, epochs: int, directory: Path | None, **kwargs: Any) -> Any:
@@ -56,8 +52,7 @@ def _fit(model: keras.Model, epochs: int, directory: Path | None, **kwargs: Any)
 
 
 def _assert_same_weights(a: keras.Model, b: keras.Model) -> None:
-    for wa, wb in zip(a.get_weights(), b.get_weights(), strict=True):
-        np.testing.assert_allclose(wa, wb, rtol=1e-6, atol=1e-7)
+    helpers.assert_same_weights(a, b, rtol=1e-6, atol=1e-7)
 
 
 def _latest(directory: Path) -> str | None:

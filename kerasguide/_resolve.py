@@ -1,109 +1,25 @@
-"""Argument checks and identifier resolution for :func:`kerasguide.fit`.
+"""Loss, metric and optimizer identifiers resolved as ``Model.compile`` resolves them.
 
-Every check raises before any training starts, with a Korean message that names the
-argument, the value received and what would be accepted.
+``"accuracy"`` and ``"crossentropy"`` are picked from the shapes of the targets and of the
+model's output, as ``keras/src/trainers/compile_utils.py`` does; every other identifier goes
+through ``keras.losses.get`` / ``keras.metrics.get`` / ``keras.optimizers.get``. The ``check_*``
+functions run before any data is seen, the ``resolve_*`` ones once a batch has been through the
+model.
 """
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import keras
-import numpy as np
-import tensorflow as tf
+
+from kerasguide._checks import short_repr
 
 # `Model.compile` picks binary / sparse / categorical variants for these aliases from the
 # shapes of y and the model's output (keras/src/trainers/compile_utils.py); so do we.
 _ACCURACY_ALIASES = ("accuracy", "acc")
 _CROSSENTROPY_ALIASES = ("crossentropy", "ce")
-_VERBOSE_VALUES = ("auto", 0, 1, 2)
-
-
-def _short_repr(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    if isinstance(value, np.ndarray | tf.Tensor):
-        text = f"<{type(value).__name__} shape={tuple(value.shape)} dtype={value.dtype}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def check_int(name: str, value: Any, *, minimum: int) -> int:
-    """``value`` 가 ``minimum`` 이상인 정수(bool 제외)인지 확인한다."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(
-            f"{name} 는 {minimum} 이상의 정수여야 한다. 받은 값: {name}={value!r} "
-            f"({type(value).__name__})."
-        )
-    return int(value)
-
-
-def check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(
-            f"{name} 는 True 또는 False 여야 한다. 받은 값: {name}={value!r} "
-            f"({type(value).__name__})."
-        )
-    return value
-
-
-def check_jit_compile(jit_compile: Any) -> bool | str:
-    if jit_compile == "auto" or isinstance(jit_compile, bool):
-        return jit_compile  # type: ignore[no-any-return]
-    raise ValueError(
-        "jit_compile 은 'auto', True, False 중 하나여야 한다. "
-        f"받은 값: jit_compile={jit_compile!r} ({type(jit_compile).__name__})."
-    )
-
-
-def check_verbose(verbose: Any) -> int:
-    """``"auto"``, 0, 1, 2 중 하나를 받아 0, 1, 2 로 돌려준다 (``"auto"`` 는 1)."""
-    if isinstance(verbose, bool) or verbose not in _VERBOSE_VALUES:
-        raise ValueError(
-            f"verbose 는 'auto', 0, 1, 2 중 하나여야 한다. 받은 값: verbose={verbose!r}. "
-            "0: 출력 없음, 1: 진행 막대, 2: 에포크마다 한 줄."
-        )
-    return 1 if verbose == "auto" else int(verbose)
-
-
-def check_seed(seed: Any) -> int | None:
-    if seed is None:
-        return None
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise ValueError(
-            f"seed 는 None 이거나 0 이상의 정수여야 한다. 받은 값: seed={seed!r} "
-            f"({type(seed).__name__})."
-        )
-    return int(seed)
-
-
-def check_array(name: str, value: Any) -> np.ndarray | tf.Tensor:
-    """넘파이 배열이나 텐서인지, 샘플 축(첫 축)이 있는지 확인한다."""
-    if not isinstance(value, np.ndarray | tf.Tensor):
-        raise TypeError(
-            f"{name} 는 넘파이 배열(numpy.ndarray) 또는 tf.Tensor 여야 한다"
-            f"{' (x 는 tf.data.Dataset 도 된다)' if name == 'x' else ''}. "
-            f"받은 값: {name}={_short_repr(value)} ({type(value).__name__}). "
-            "리스트라면 np.asarray(...) 로 바꿔서 넘긴다."
-        )
-    if len(value.shape) == 0:
-        raise ValueError(
-            f"{name} 는 첫 축이 샘플 축인 배열이어야 한다. 받은 값: {name}={_short_repr(value)} "
-            "(스칼라)."
-        )
-    return value
-
-
-def check_same_length(x_name: str, x: Any, y_name: str, y: Any) -> int:
-    n_x, n_y = int(x.shape[0]), int(y.shape[0])
-    if n_x != n_y:
-        raise ValueError(
-            f"{x_name} 와 {y_name} 의 샘플 수(첫 축의 길이)가 같아야 한다. "
-            f"받은 값: len({x_name})={n_x}, len({y_name})={n_y}."
-        )
-    if n_x == 0:
-        raise ValueError(f"{x_name} 에 샘플이 하나도 없다. 받은 값: {x_name}.shape={x.shape}.")
-    return n_x
 
 
 def check_loss(loss: Any) -> Any:
@@ -118,7 +34,7 @@ def check_loss(loss: Any) -> Any:
     if isinstance(loss, list | tuple):
         raise ValueError(
             "kerasguide.fit 은 출력이 하나인 모델의 손실 하나만 받는다. "
-            f"받은 값: loss={_short_repr(loss)}."
+            f"받은 값: loss={short_repr(loss)}."
         )
     try:
         resolved = keras.losses.get(loss)
@@ -131,7 +47,7 @@ def check_loss(loss: Any) -> Any:
 
 def _unknown_loss_message(loss: Any) -> str:
     return (
-        f"케라스가 모르는 손실이다. 받은 값: loss={_short_repr(loss)}. "
+        f"케라스가 모르는 손실이다. 받은 값: loss={short_repr(loss)}. "
         "Model.compile 과 같은 값, 곧 'mse', 'binary_crossentropy', "
         "'sparse_categorical_crossentropy' 같은 keras.losses 의 이름, keras.losses.Loss 객체, "
         "또는 loss(y_true, y_pred) 함수를 받는다."
@@ -190,14 +106,14 @@ def _same_rank(y_true: Any, y_pred: Any) -> tuple[Any, Any]:
     return y_true, y_pred
 
 
-def check_metrics(metrics: Any) -> list[Any]:
-    """지표 목록을 미리 확인한다. ``None`` 은 빈 목록."""
+def check_metrics(metrics: Any, name: str = "metrics") -> list[Any]:
+    """지표 목록(``metrics`` 나 ``weighted_metrics``)을 미리 확인한다. ``None`` 은 빈 목록."""
     if metrics is None:
         return []
     if not isinstance(metrics, list | tuple):
         raise ValueError(
-            "metrics 는 리스트나 튜플이어야 한다 (Model.compile 과 같다). "
-            f"받은 값: metrics={_short_repr(metrics)} ({type(metrics).__name__}). "
+            f"{name} 는 리스트나 튜플이어야 한다 (Model.compile 과 같다). "
+            f"받은 값: {name}={short_repr(metrics)} ({type(metrics).__name__}). "
             "예: metrics=['accuracy']."
         )
     for metric in metrics:
@@ -206,15 +122,15 @@ def check_metrics(metrics: Any) -> list[Any]:
         try:
             resolved = keras.metrics.get(metric)
         except (ValueError, TypeError) as error:
-            raise ValueError(_unknown_metric_message(metric)) from error
+            raise ValueError(_unknown_metric_message(metric, name)) from error
         if resolved is None or not callable(resolved):
-            raise ValueError(_unknown_metric_message(metric))
+            raise ValueError(_unknown_metric_message(metric, name))
     return list(metrics)
 
 
-def _unknown_metric_message(metric: Any) -> str:
+def _unknown_metric_message(metric: Any, name: str) -> str:
     return (
-        f"케라스가 모르는 지표다. 받은 값: metrics 의 원소 {_short_repr(metric)}. "
+        f"케라스가 모르는 지표다. 받은 값: {name} 의 원소 {short_repr(metric)}. "
         "'accuracy', 'mae', 'sparse_categorical_accuracy' 같은 keras.metrics 의 이름, "
         "keras.metrics.Metric 객체, 또는 metric(y_true, y_pred) 함수를 받는다."
     )
@@ -260,7 +176,18 @@ def resolve_optimizer(optimizer: Any) -> keras.optimizers.Optimizer:
 
 def _unknown_optimizer_message(optimizer: Any) -> str:
     return (
-        f"케라스가 모르는 옵티마이저다. 받은 값: optimizer={_short_repr(optimizer)}. "
+        f"케라스가 모르는 옵티마이저다. 받은 값: optimizer={short_repr(optimizer)}. "
         "Model.compile 과 같은 값, 곧 'sgd', 'adam', 'rmsprop' 같은 이름이나 "
         "keras.optimizers.Optimizer 객체를 받는다."
     )
+
+
+def metric_log_names(
+    metrics: Sequence[keras.metrics.Metric], weighted_metrics: Sequence[keras.metrics.Metric]
+) -> list[str]:
+    """The names of the metrics in the logs, as ``CompileMetrics.result`` names them: a weighted
+    metric keeps its name unless an unweighted one has it, then it is ``"weighted_<name>"``."""
+    names = [m.name for m in metrics]
+    for metric in weighted_metrics:
+        names.append(metric.name if metric.name not in names else f"weighted_{metric.name}")
+    return names

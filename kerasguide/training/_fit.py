@@ -1,0 +1,488 @@
+"""The public :func:`fit`: arguments, data, callbacks and the epochs around the compiled steps."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TYPE_CHECKING, Any, Protocol
+
+import keras
+
+from kerasguide import _checks as check
+from kerasguide import _resolve
+from kerasguide._errors import NonFiniteLossError, UnsupportedBackendError
+from kerasguide.training._callbacks import check_callbacks, make_callback_list, terminates_on_nan
+from kerasguide.training._checkpoint import ResumeState
+from kerasguide.training._data import ArrayData, Data, make_training_data, make_validation_data
+from kerasguide.training._history import History
+
+if TYPE_CHECKING:
+    import tensorflow as tf
+
+    from kerasguide.training._checkpoint import CheckpointRecord
+
+__all__ = ["SUPPORTED_BACKENDS", "fit"]
+
+SUPPORTED_BACKENDS = ("tensorflow", "jax")
+
+
+class Loop(Protocol):
+    """What the epoch loop needs of a backend's compiled loop (``TrainLoop``, ``JaxTrainLoop``)."""
+
+    optimizer: Any
+    steps_per_execution: int
+    jit_compile: bool
+    distributed: bool
+    traces: dict[str, int]
+
+    def calls(self, kind: str, data: Data, epoch: int) -> Any: ...
+    def reset_metrics(self) -> None: ...
+    def results(self) -> dict[str, Any]: ...
+
+
+def fit(
+    model: keras.Model,
+    x: Any,
+    y: Any = None,
+    *,
+    loss: Any,
+    optimizer: Any,
+    metrics: list[Any] | tuple[Any, ...] | None = None,
+    weighted_metrics: list[Any] | tuple[Any, ...] | None = None,
+    epochs: int = 1,
+    batch_size: int = 32,
+    verbose: int | str = "auto",
+    callbacks: list[keras.callbacks.Callback] | None = None,
+    validation_split: float | None = None,
+    validation_data: Any = None,
+    shuffle: bool = True,
+    class_weight: dict[int, float] | None = None,
+    sample_weight: Any = None,
+    initial_epoch: int = 0,
+    steps_per_epoch: int | None = None,
+    validation_steps: int | None = None,
+    validation_batch_size: int | None = None,
+    validation_freq: int | list[int] = 1,
+    seed: int | None = None,
+    steps_per_execution: int = 32,
+    jit_compile: bool | str = "auto",
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+) -> History:
+    """모델을 미니 배치 경사하강법으로 훈련한다. ``tf.GradientTape`` 로 직접 구현했다.
+
+    한 스텝은 순전파 → 손실(모델 자신의 손실 ``model.losses`` 포함) → 그레이디언트 →
+    ``optimizer.apply`` → 지표 갱신이다. 지표는 스텝마다 갱신하고 에포크마다 초기화한다.
+    ``steps_per_execution`` 스텝을 컴파일된 함수 한 번으로 실행해서 파이썬 왕복 비용을 줄인다.
+    ``compile`` 하지 않은 모델을 받고, 훈련 인자는 케라스 ``Model.fit`` 과 같은 뜻이다:
+    ``Model.fit(...)`` 을 부르던 코드에서 ``kerasguide.fit(model, ..., loss=..., optimizer=...)``
+    로 바꿔 쓸 수 있다.
+
+    Args:
+        model: 훈련할 ``keras.Model`` (``Sequential``, 함수형, 서브클래싱 모두 된다).
+            아직 만들어지지(built) 않았으면 첫 배치로 만든다.
+        x: 입력. 넘파이 배열이나 ``tf.Tensor`` (첫 축이 샘플 축), 또는 ``(x, y)`` 나
+            ``(x, y, sample_weight)`` 배치를 내놓는 ``tf.data.Dataset``. 데이터셋은 이미
+            배치로 묶여 있어야 하며 이때 ``batch_size``, ``shuffle``, ``seed`` 는 쓰지 않는다
+            (``Model.fit`` 과 같다). 실수(float) 배열은 ``keras.config.floatx()`` 로 바꾼다.
+        y: 타깃. ``x`` 가 배열이면 필요하고, 데이터셋이면 ``None`` 이어야 한다.
+        loss: ``Model.compile`` 과 같은 값. ``"mse"`` 같은 이름, ``keras.losses.Loss`` 객체,
+            또는 ``loss(y_true, y_pred)`` 함수.
+        optimizer: ``Model.compile`` 과 같은 값. ``"adam"`` 같은 이름이나
+            ``keras.optimizers.Optimizer`` 객체. 모델의 정책이 ``mixed_float16`` 이면
+            ``Model.compile`` 처럼 ``LossScaleOptimizer`` 로 감싼다. 훈련하는 동안
+            ``model.optimizer`` 가 이 옵티마이저다(콜백이 학습률을 읽고 바꾼다).
+        metrics: ``Model.compile`` 과 같은 지표 리스트. ``"accuracy"`` 는 타깃과 출력의
+            모양을 보고 이진/희소/범주 정확도 중 하나로 정한다. 샘플 가중치를 쓰지 않는다.
+        weighted_metrics: ``Model.compile`` 과 같이, ``sample_weight`` 나 ``class_weight`` 로
+            가중치를 주어 계산하는 지표 리스트. 같은 이름의 지표가 ``metrics`` 에도 있으면
+            기록의 이름은 ``"weighted_<이름>"`` 이다.
+        epochs: 마지막 에포크 번호(1 이상). ``initial_epoch`` 부터 ``epochs`` 까지 훈련한다.
+        batch_size: 배열 입력의 배치 크기 (1 이상). 분산 훈련에서는 전역 배치 크기(global
+            batch size)다: 복제본이 N 개면 한 배치를 N 조각으로 나누어 계산한다.
+        verbose: ``"auto"`` (=1), 0(출력 없음), 1(진행 막대), 2(에포크마다 한 줄). 진행 막대는
+            케라스의 ``ProgbarLogger`` 콜백이다.
+        callbacks: ``keras.callbacks.Callback`` 리스트. ``Model.fit`` 처럼 케라스의
+            ``CallbackList`` 로 부른다: ``callback.model`` 은 훈련하는 모델,
+            ``callback.params`` 는 ``History.params`` 와 같다. 배치 훅(``on_train_batch_*``)은
+            ``Model.fit`` 처럼 컴파일된 호출(``steps_per_execution`` 스텝)마다 한 번 불린다.
+            검증 중에는 ``on_test_*`` 가 불린다. 어느 훅에서든 ``model.stop_training = True``
+            로 훈련을 멈출 수 있다. ``EarlyStopping``, ``ModelCheckpoint``, ``CSVLogger``,
+            ``ReduceLROnPlateau``, ``LearningRateScheduler``, ``TerminateOnNaN``,
+            ``TensorBoard``, ``LambdaCallback`` 이 그대로 동작한다. ``TerminateOnNaN`` 이
+            있으면 손실이 NaN 이 되어도 :class:`~kerasguide.NonFiniteLossError` 대신
+            ``Model.fit`` 처럼 조용히 멈춘다. ``BackupAndRestore`` 는 ``checkpoint_dir`` 와 함께
+            쓸 수 없다(같은 일을 하므로 ``ValueError``).
+        validation_split: 0 과 1 사이의 비율. 배열의 마지막 이만큼을(섞기 전에) 검증 데이터로
+            떼어 낸다(``Model.fit`` 과 같은 샘플). 데이터셋 입력에는 쓸 수 없다.
+            ``None`` 이나 0 이면 떼지 않는다.
+        validation_data: 에포크 끝마다 평가할 ``(x_val, y_val)`` 나
+            ``(x_val, y_val, sample_weight_val)`` 배열 튜플, 또는 배치로 묶인
+            ``tf.data.Dataset``. 주면 ``validation_split`` 보다 먼저다.
+        shuffle: 배열 입력을 에포크마다 섞을지 여부.
+        class_weight: ``{클래스 번호: 가중치}``. 샘플마다 그 클래스의 가중치를 샘플 가중치로
+            쓴다(``Model.fit`` 과 같다). 키는 타깃에 있는 클래스 번호여야 한다.
+            ``sample_weight`` 와 함께 쓸 수 없다.
+        sample_weight: 샘플마다의 가중치 배열(길이가 ``x`` 와 같다). 손실과
+            ``weighted_metrics`` 에 쓴다. 데이터셋이면 데이터셋이 세 번째 원소로 내놓는다.
+        initial_epoch: 시작 에포크(0부터, ``epochs`` 보다 작다). 앞선 훈련을 이어 갈 때 쓴다.
+            ``history.epoch`` 는 이 번호부터다.
+        steps_per_epoch: 데이터셋 입력의 에포크당 스텝 수. 주면 ``Model.fit`` 처럼 데이터셋
+            반복자를 에포크 사이에 이어서 쓰고, ``repeat()`` 한 끝없는 데이터셋도 받는다.
+        validation_steps: 검증 데이터셋에서 매번 읽을 배치 수(처음부터 다시 읽는다).
+        validation_batch_size: 배열 검증 데이터의 배치 크기. ``None`` 이면 ``batch_size``.
+        validation_freq: 몇 에포크마다 검증할지(정수), 또는 검증할 에포크 번호(1부터) 리스트.
+        seed: 섞는 순서의 시드. 같은 시드면 같은 순서다. ``None`` 이면 텐서플로의 전역 시드를
+            따른다 (``keras.utils.set_random_seed`` 로 고정된다). 가중치 초기화에는 쓰지
+            않는다.
+        steps_per_execution: 컴파일된 함수 한 번이 실행하는 스텝 수 (1 이상). 진행 막대와
+            배치 콜백도 이만큼의 스텝마다 불린다.
+        jit_compile: ``True`` 면 XLA 로 컴파일한다. 배열 입력은 한 호출 분량의 스텝 전체가,
+            데이터셋 입력은 한 스텝이 하나의 XLA 프로그램이 된다. ``"auto"`` (기본값)는 모델의
+            모든 층이 XLA 를 지원하고(``layer.supports_jit``) 연산 결정론
+            (``tf.config.experimental.enable_op_determinism``)이 꺼져 있으면 XLA 를 쓴다.
+            ``Model.fit`` 의 ``"auto"`` 와 달리 CPU 에서도 쓴다: 이 저장소의
+            ``benchmarks/bench_fit.py`` 에서 CPU 에서도 더 빨랐다. 첫 에포크에는 컴파일 시간이
+            들고, 새 배치 모양(짧은 마지막 배치)마다 XLA 가 한 번 더 컴파일한다(재추적은 아니다).
+            분산 훈련에서 ``"auto"`` 는 ``Model.fit`` 처럼 XLA 를 쓰지 않는다.
+        checkpoint_dir: 체크포인트 디렉터리. 주면 에포크가 끝날 때마다 모델의 모든 변수
+            (가중치, ``Dropout`` 같은 층의 난수 상태 포함), 옵티마이저 상태, 끝난 에포크 수,
+            데이터를 섞는 시드, 지금까지의 기록을 ``ckpt-<에포크>`` 로 저장하고 마지막 3개를
+            남긴다. 같은 디렉터리로 다시 부르면 마지막 체크포인트를 복원하고 남은 에포크만
+            훈련한다(``epochs`` 는 전체 에포크 수다). 저장 도중에 프로세스가 죽어도 앞의
+            체크포인트는 멀쩡하고, 끝까지 읽을 수 없는 체크포인트는 경고와 함께 건너뛴다. 배열
+            입력은 이어서 훈련해도 데이터 순서가 끊기지 않은 훈련과 같다. 데이터셋 입력의
+            순서는 데이터셋이 정한다.
+        strategy: ``tf.distribute.Strategy``. 주면 스텝을 ``strategy.run`` 으로 복제본마다
+            실행하고 손실과 그레이디언트를 복제본에 걸쳐 합친다. ``None`` 이고
+            ``with strategy.scope():`` 안에서 부르면 그 전략을 쓴다. 모델과 (객체로 넘기는)
+            옵티마이저·지표는 그 전략의 ``scope()`` 안에서 만들어야 한다.
+            :func:`kerasguide.env.select_strategy` 가 환경에 맞는 전략을 만든다.
+
+    Returns:
+        :class:`History` (``keras.callbacks.History``). ``history.history`` 는 ``Model.fit``
+        처럼 ``"loss"``, 각 지표, ``"val_"`` 이 붙은 검증 값을 에포크별 리스트로 담는다.
+        체크포인트에서 이어서 훈련했으면 앞 에포크의 값도 들어 있다(``history.initial_epoch``).
+
+    Raises:
+        ValueError: ``x`` 와 ``y`` (와 ``sample_weight``)의 길이가 다르거나, 정수 인자가
+            범위를 벗어나거나, ``initial_epoch >= epochs`` 이거나, ``validation_split`` 이
+            (0, 1) 밖이거나 데이터셋과 함께 왔거나, ``class_weight`` 의 키가 타깃의 클래스가
+            아니거나, 케라스가 모르는 손실/지표/옵티마이저 이름이거나, 훈련할 가중치가 없는
+            모델인 경우, ``checkpoint_dir`` 의 체크포인트가 다른 모양의 모델이나 다른
+            옵티마이저에서 저장된 경우, 모델이 ``strategy`` 의 ``scope()`` 밖에서 만들어진
+            경우. 모두 훈련을 시작하기 전에(아무것도 저장하기 전에) 검사한다.
+        TypeError: ``model`` 이 ``keras.Model`` 이 아니거나 ``x`` 가 배열/데이터셋이 아니거나
+            콜백이 ``keras.callbacks.Callback`` 이 아니거나 ``strategy`` 가
+            ``tf.distribute.Strategy`` 가 아닌 경우.
+        NonFiniteLossError: 훈련 손실이 NaN 이나 무한대가 된 경우(``TerminateOnNaN`` 콜백이
+            없을 때). 에포크와 스텝을 알려 주며, 그 에포크의 체크포인트는 저장하지 않는다.
+
+    Example:
+        >>> import numpy as np, keras, kerasguide
+        >>> model = keras.Sequential([keras.Input((4,)), kerasguide.SimpleDense(1)])
+        >>> x, y = np.zeros((64, 4), "float32"), np.zeros((64, 1), "float32")
+        >>> history = kerasguide.fit(model, x, y, loss="mse", optimizer="sgd", epochs=2,
+        ...                          callbacks=[keras.callbacks.EarlyStopping("loss")],
+        ...                          verbose=0)
+        >>> sorted(history.history)
+        ['loss']
+    """
+    # 1. Arguments: everything that can be checked without the model, before any work.
+    backend = keras.backend.backend()
+    if backend not in SUPPORTED_BACKENDS:
+        raise UnsupportedBackendError(backend, SUPPORTED_BACKENDS)
+    if not isinstance(model, keras.Model):
+        raise check.argument_error(
+            "model",
+            model,
+            "keras.Model 이어야 한다 (Sequential, 함수형, 서브클래싱 모델)",
+            error=TypeError,
+        )
+    epochs = check.check_int("epochs", epochs, minimum=1)
+    initial_epoch = check.check_int("initial_epoch", initial_epoch, minimum=0)
+    if initial_epoch >= epochs:
+        raise ValueError(
+            f"initial_epoch 는 epochs 보다 작아야 한다 (initial_epoch 부터 epochs 까지 훈련한다). "
+            f"받은 값: initial_epoch={initial_epoch}, epochs={epochs}."
+        )
+    batch_size = check.check_int("batch_size", batch_size, minimum=1)
+    steps_per_execution = check.check_int("steps_per_execution", steps_per_execution, minimum=1)
+    shuffle = check.check_bool("shuffle", shuffle)
+    jit_compile = check.check_jit_compile(jit_compile)
+    verbose_level = check.check_verbose(verbose)
+    seed = check.check_seed(seed)
+    checkpoint_dir = check.check_checkpoint_dir(checkpoint_dir)
+    user_callbacks = check_callbacks(callbacks, checkpoint_dir=checkpoint_dir)
+    split = None if validation_split in (None, 0, 0.0) else validation_split
+    if split is not None:
+        split = check.check_fraction("validation_split", split)
+    validation_freq = check.check_validation_freq(validation_freq, epochs)
+    class_weight = check.check_class_weight(class_weight)
+    if steps_per_epoch is not None:
+        steps_per_epoch = check.check_int("steps_per_epoch", steps_per_epoch, minimum=1)
+    if validation_steps is not None:
+        validation_steps = check.check_int("validation_steps", validation_steps, minimum=1)
+    val_batch_size = batch_size
+    if validation_batch_size is not None:
+        val_batch_size = check.check_int("validation_batch_size", validation_batch_size, minimum=1)
+    _resolve.check_loss(loss)
+    metric_ids = _resolve.check_metrics(metrics)
+    weighted_ids = _resolve.check_metrics(weighted_metrics, "weighted_metrics")
+    resolved_optimizer = _resolve.resolve_optimizer(optimizer)
+    if backend == "tensorflow":
+        from kerasguide.training import _strategy
+
+        strategy = _strategy.resolve_strategy(strategy)
+        _strategy.check_cross_replica_context()
+        distributed = _strategy.is_distributed(strategy)
+    elif strategy is not None:
+        raise check.argument_error(
+            "strategy",
+            strategy,
+            "텐서플로 백엔드의 tf.distribute 전략을 위한 인자라서 "
+            f"{backend} 백엔드에서는 None 이어야 한다",
+            hint="JAX 에서 여러 장치로 훈련하려면 fit 을 부르기 전에 "
+            "keras.distribution.set_distribution(keras.distribution.DataParallel()) 로 케라스의 "
+            "분산 설정을 켠다 (모델도 그 뒤에 만든다).",
+        )
+    else:
+        distributed = False
+
+    # 2. Data.
+    train, split_rows = make_training_data(
+        x,
+        y,
+        sample_weight=sample_weight,
+        class_weight=class_weight,
+        validation_split=split if validation_data is None else None,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        steps_per_epoch=steps_per_epoch,
+    )
+    if validation_data is None and split_rows is not None:
+        validation_data = split_rows
+    validation = None
+    if validation_data is not None:
+        validation = make_validation_data(
+            validation_data, batch_size=val_batch_size, validation_steps=validation_steps
+        )
+
+    # 3. The compiled loop (builds the model on a batch, resolves "accuracy" like compile).
+    loop = _create_loop(
+        model,
+        train.sample,
+        loss=loss,
+        metric_ids=metric_ids,
+        weighted_metric_ids=weighted_ids,
+        optimizer=optimizer if distributed else resolved_optimizer,
+        strategy=strategy,
+        steps_per_execution=steps_per_execution,
+        jit_compile=jit_compile,
+    )
+
+    # 4. Checkpoint: resume from the last good one in checkpoint_dir, if any.
+    history = History()
+    loop.traces = history.traces
+    saver = None
+    if checkpoint_dir is not None:
+        saver = _make_checkpoint(checkpoint_dir, model, loop, strategy)
+        try:
+            resumed = saver.restore()
+        except ValueError as error:  # another model's checkpoint: the message names it all
+            raise error.with_traceback(None) from None
+        if resumed is not None:
+            history.resume(resumed.epochs_done, resumed.history, resumed.epoch_seconds)
+            if isinstance(train, ArrayData):
+                train.shuffle_seed = resumed.shuffle_seed
+            if verbose_level:
+                _print_resumed(resumed, epochs)
+            initial_epoch = max(initial_epoch, resumed.epochs_done)
+
+    # 5. Callbacks and epochs, in the order Model.fit calls them.
+    callback_list = make_callback_list(
+        user_callbacks,
+        history,
+        model,
+        verbose=verbose_level,
+        epochs=epochs,
+        steps=train.steps,
+        batch_size=batch_size if isinstance(train, ArrayData) else None,
+        steps_per_execution=steps_per_execution,
+        jit_compile=loop.jit_compile,
+    )
+    history.initial_epoch = initial_epoch
+    previous_optimizer = getattr(model, "optimizer", None)
+    model.optimizer = loop.optimizer  # callbacks read and set the learning rate here
+    model.stop_training = False
+    try:
+        _train(
+            loop,
+            model,
+            train,
+            validation,
+            callback_list,
+            initial_epoch=initial_epoch,
+            epochs=epochs,
+            validation_freq=validation_freq,
+            saver=saver,
+            quiet_nan=terminates_on_nan(user_callbacks),
+        )
+    finally:
+        if previous_optimizer is not None:
+            model.optimizer = previous_optimizer
+    return history
+
+
+def _create_loop(model: keras.Model, sample: tuple[Any, ...], **kwargs: Any) -> Loop:
+    """The backend's compiled loop, built on one batch (in the strategy's scope if any)."""
+    if keras.backend.backend() == "jax":
+        from kerasguide.training._jax_loop import JaxTrainLoop
+
+        return JaxTrainLoop.create(model, sample, **kwargs)
+    from kerasguide.training import _strategy
+    from kerasguide.training._loop import TrainLoop
+
+    strategy = kwargs["strategy"]
+    if not _strategy.is_distributed(strategy):
+        return TrainLoop.create(model, sample, **kwargs)
+    # Objects the user made must have been made in the scope; the optimizer and metrics named
+    # by a string are created there now.
+    if model.built and model.variables:
+        _strategy.check_created_in_scope(strategy, model)
+    raw_optimizer = kwargs.pop("optimizer")
+    with strategy.scope():
+        if isinstance(raw_optimizer, keras.optimizers.Optimizer):
+            _strategy.check_created_in_scope(strategy, optimizer=raw_optimizer)
+        optimizer = _resolve.resolve_optimizer(raw_optimizer)  # a name: created in the scope
+        loop = TrainLoop.create(model, sample, optimizer=optimizer, **kwargs)
+    _strategy.check_created_in_scope(strategy, model, loop.optimizer, loop.all_metrics()[1:])
+    return loop
+
+
+def _make_checkpoint(
+    directory: str, model: keras.Model, loop: Loop, strategy: Any
+) -> CheckpointRecord:
+    if keras.backend.backend() == "tensorflow":
+        from kerasguide.training._tf_checkpoint import TrainingCheckpoint
+
+        return TrainingCheckpoint(
+            directory, model, loop.optimizer, strategy=strategy if loop.distributed else None
+        )
+    from kerasguide.training._npz_checkpoint import NpzCheckpoint
+
+    return NpzCheckpoint(directory, model, loop.optimizer)
+
+
+def _pythonify(logs: dict[str, Any]) -> dict[str, float]:
+    return {name: float(value) for name, value in logs.items()}
+
+
+def _should_validate(epoch: int, validation_freq: int | list[int]) -> bool:
+    # keras/src/trainers/trainer.py::_should_eval (epochs counted from 1).
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return epoch + 1 in validation_freq
+
+
+def _train(
+    loop: Loop,
+    model: keras.Model,
+    train: Data,
+    validation: Data | None,
+    callbacks: keras.callbacks.CallbackList,
+    *,
+    initial_epoch: int,
+    epochs: int,
+    validation_freq: int | list[int],
+    saver: Any,
+    quiet_nan: bool,
+) -> None:
+    callbacks.on_train_begin()
+    training_logs: dict[str, float] | None = None
+    for epoch in range(initial_epoch, epochs):
+        loop.reset_metrics()
+        callbacks.on_epoch_begin(epoch)
+        logs: dict[str, Any] = {}
+        seen, finite = 0, True
+        for call in loop.calls("train", train, epoch):
+            # Model.fit numbers a call's batches begin .. begin + steps_per_execution - 1.
+            begin, end = seen, seen + loop.steps_per_execution - 1
+            callbacks.on_train_batch_begin(begin)
+            steps, logs = call()
+            if not steps:
+                continue
+            seen += steps
+            loss = float(logs["loss"])  # one host round trip per call, not per step
+            if not math.isfinite(loss):
+                finite = False
+                if not quiet_nan:
+                    raise NonFiniteLossError(
+                        epoch=epoch + 1,
+                        epochs=epochs,
+                        step=seen,
+                        steps=train.steps,
+                        loss=loss,
+                        checkpoint=saver.latest if saver is not None else None,
+                    ) from None
+            callbacks.on_train_batch_end(end, logs)  # TerminateOnNaN stops here
+            if model.stop_training:
+                break
+        if seen == 0:
+            raise ValueError(
+                "훈련 데이터셋이 배치를 하나도 내놓지 않았다. x 가 비어 있지 않은지 본다."
+            )
+        epoch_logs = _pythonify(loop.results())
+        if validation is not None and _should_validate(epoch, validation_freq):
+            val_logs = _validate(loop, validation, epoch, callbacks)
+            epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+        callbacks.on_epoch_end(epoch, epoch_logs)
+        training_logs = epoch_logs
+        if saver is not None and finite:
+            history = model.history
+            saver.save(
+                epochs_done=epoch + 1,
+                shuffle_seed=train.shuffle_seed if isinstance(train, ArrayData) else None,
+                history=history.history,
+                epoch_seconds=history.epoch_seconds,
+            )
+        if model.stop_training:
+            break
+    loop.optimizer.finalize_variable_values(model.trainable_weights)  # as Model.fit (EMA)
+    callbacks.on_train_end(logs=training_logs)
+
+
+def _validate(
+    loop: Loop, data: Data, epoch: int, callbacks: keras.callbacks.CallbackList
+) -> dict[str, float]:
+    """One pass over the validation data, as ``Model.evaluate`` inside ``Model.fit``."""
+    loop.reset_metrics()
+    callbacks.on_test_begin()
+    seen = 0
+    for call in loop.calls("validation", data, epoch):
+        begin, end = seen, seen + loop.steps_per_execution - 1
+        callbacks.on_test_batch_begin(begin)
+        steps, logs = call()
+        if steps:
+            seen += steps
+            callbacks.on_test_batch_end(end, logs)
+    logs = _pythonify(loop.results())
+    callbacks.on_test_end(logs)
+    return logs
+
+
+def _print_resumed(resumed: ResumeState, epochs: int) -> None:
+    name = os.path.basename(resumed.path)
+    if resumed.epochs_done >= epochs:
+        print(
+            f"체크포인트 {name} 에 에포크 {resumed.epochs_done} 까지 끝나 있어 더 훈련하지 않는다 "
+            f"(epochs={epochs}).",
+            flush=True,
+        )
+    else:
+        print(
+            f"체크포인트 {name} 에서 이어서 훈련한다: 에포크 {resumed.epochs_done}/{epochs} 까지 "
+            "끝났다.",
+            flush=True,
+        )

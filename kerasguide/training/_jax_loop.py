@@ -1,0 +1,341 @@
+"""The training loop of :func:`kerasguide.fit` on Keras's JAX backend, written the JAX way.
+
+The same step as on TensorFlow (forward pass, loss with ``model.losses``, gradients, optimizer
+update, metrics), but stateless, as in Keras's own JAX trainer
+(``keras/src/backend/jax/trainer.py``) and the keras.io guide "Writing a training loop from
+scratch in JAX":
+
+- the state is four lists of arrays: trainable and non-trainable variables of the model, the
+  optimizer's variables, the metrics' variables; the step takes it and returns the new state;
+- ``model.stateless_call`` for the forward pass, ``jax.value_and_grad(..., has_aux=True)`` for the
+  loss and its gradients, ``optimizer.stateless_apply`` for the update and
+  ``metric.stateless_update_state`` for the metrics;
+- one ``jax.jit`` call runs a whole chunk of batches (shape ``(steps, batch, ...)``) in a
+  ``lax.while_loop``, which stops early at the first non-finite loss (the NaN guard). ``jit``
+  compiles once per chunk shape: full chunks, and a short last batch, both in the first epoch;
+  later epochs reuse them;
+- after each call the new arrays are written back to the Keras variables (a reference, not a
+  copy), so callbacks, checkpoints and the user always see the current model.
+
+With a ``keras.distribution`` set (``keras.distribution.DataParallel`` and the others), every
+batch is placed with the distribution's data layout before the call; the variables already
+carry their layouts, and XLA's partitioner (GSPMD) does the rest.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import jax
+import keras
+import numpy as np
+
+from kerasguide import _resolve
+from kerasguide.training._data import ArrayData, Data, DatasetData
+
+__all__ = ["JaxTrainLoop"]
+
+Call = Callable[[], tuple[int, dict[str, Any]]]
+
+
+def _unpack(data: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    return (data[0], data[1], data[2] if len(data) == 3 else None)
+
+
+class JaxTrainLoop:
+    """Stateless compiled steps over the model's variables (same interface as ``TrainLoop``)."""
+
+    distributed = False  # tf.distribute strategies are TensorFlow's; see keras.distribution
+
+    def __init__(
+        self,
+        model: keras.Model,
+        loss_fn: Any,
+        optimizer: Any,
+        metrics: list[keras.metrics.Metric],
+        weighted_metrics: list[keras.metrics.Metric],
+        *,
+        steps_per_execution: int,
+        jit_compile: bool,
+    ) -> None:
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.metrics = metrics
+        self.weighted_metrics = weighted_metrics
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.steps_per_execution = steps_per_execution
+        self.jit_compile = jit_compile
+        self.call_kwargs = (
+            {"training": True} if "training" in inspect.signature(model.call).parameters else {}
+        )
+        self.traces: dict[str, int] = {"train": 0, "validation": 0}
+        self._functions: dict[str, Any] = {}
+        self.log_names = ["loss", *_resolve.metric_log_names(metrics, weighted_metrics)]
+
+    @classmethod
+    def create(
+        cls,
+        model: keras.Model,
+        sample: tuple[Any, ...],
+        *,
+        loss: Any,
+        metric_ids: list[Any],
+        weighted_metric_ids: list[Any],
+        optimizer: keras.optimizers.Optimizer,
+        strategy: Any,
+        steps_per_execution: int,
+        jit_compile: bool | str,
+    ) -> JaxTrainLoop:
+        x_sample, y_sample, _ = _unpack(sample)
+        call_kwargs = (
+            {"training": False} if "training" in inspect.signature(model.call).parameters else {}
+        )
+        y_pred = model(x_sample, **call_kwargs)  # builds the model on one real batch
+        if not model.trainable_variables:
+            raise ValueError(
+                f"모델 '{model.name}' 에 훈련할 가중치(trainable_variables)가 없다. "
+                f"받은 모델의 가중치 수: 전체 {len(model.variables)}, 훈련 가능 0. "
+                "층이 모두 trainable=False 인지(동결), 가중치가 있는 층을 넣었는지 확인한다."
+            )
+        y_shape, y_pred_shape = tuple(y_sample.shape), tuple(y_pred.shape)
+        loss_fn = _resolve.resolve_loss(loss, y_shape, y_pred_shape)
+        metrics = [_resolve.resolve_metric(m, y_shape, y_pred_shape) for m in metric_ids]
+        weighted = [_resolve.resolve_metric(m, y_shape, y_pred_shape) for m in weighted_metric_ids]
+        loss_fn(y_sample, y_pred)  # a loss that does not fit y fails here, not mid-training
+        if model.dtype_policy.name == "mixed_float16" and not isinstance(
+            optimizer, keras.optimizers.LossScaleOptimizer
+        ):
+            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+        if not optimizer.built:
+            optimizer.build(model.trainable_variables)
+        return cls(
+            model,
+            loss_fn,
+            optimizer,
+            metrics,
+            weighted,
+            steps_per_execution=steps_per_execution,
+            jit_compile=jit_compile is not False,  # "auto": JAX always compiles with XLA
+        )
+
+    # --- metrics ----------------------------------------------------------------------------
+
+    def all_metrics(self) -> list[keras.metrics.Metric]:
+        return [self.loss_tracker, *self.metrics, *self.weighted_metrics]
+
+    def reset_metrics(self) -> None:
+        for metric in self.all_metrics():
+            metric.reset_state()
+
+    def results(self) -> dict[str, Any]:
+        values = [m.result() for m in self.all_metrics()]
+        return dict(zip(self.log_names, values, strict=True))
+
+    # --- state --------------------------------------------------------------------------------
+
+    def _state(self) -> tuple[list[Any], ...]:
+        return (
+            [v.value for v in self.model.trainable_variables],
+            [v.value for v in self.model.non_trainable_variables],
+            [v.value for v in self.optimizer.variables],
+            [[v.value for v in m.variables] for m in self.all_metrics()],
+        )
+
+    def _write_back(self, state: tuple[list[Any], ...]) -> None:
+        trainable, non_trainable, optimizer_vars, metric_vars = state
+        pairs = [
+            *zip(self.model.trainable_variables, trainable, strict=True),
+            *zip(self.model.non_trainable_variables, non_trainable, strict=True),
+            *zip(self.optimizer.variables, optimizer_vars, strict=True),
+        ]
+        for metric, values in zip(self.all_metrics(), metric_vars, strict=True):
+            pairs.extend(zip(metric.variables, values, strict=True))
+        for variable, value in pairs:
+            variable.assign(value)
+
+    # --- one step (pure) ----------------------------------------------------------------------
+
+    def _loss(
+        self, trainable: Any, non_trainable: Any, optimizer_vars: Any, data: Any, training: bool
+    ) -> tuple[Any, tuple[Any, Any, Any]]:
+        x, y, sample_weight = _unpack(data)
+        kwargs = {"training": training} if self.call_kwargs else {}
+        y_pred, non_trainable, losses = self.model.stateless_call(
+            trainable, non_trainable, x, return_losses=True, **kwargs
+        )
+        floatx = keras.config.floatx()
+        loss = keras.ops.cast(self.loss_fn(y, y_pred, sample_weight), floatx)
+        for extra in losses:  # regularizers, add_loss: as Model.compute_loss
+            loss = loss + keras.ops.sum(keras.ops.cast(extra, floatx))
+        unscaled = loss
+        if training and isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
+            mapping = list(zip(self.optimizer.variables, optimizer_vars, strict=True))
+            with keras.StatelessScope(state_mapping=mapping):
+                loss = self.optimizer.scale_loss(loss)
+        return loss, (unscaled, y_pred, non_trainable)
+
+    def _update_metrics(self, metric_vars: Any, loss: Any, data: Any, y_pred: Any) -> list[Any]:
+        x, y, sample_weight = _unpack(data)
+        size = keras.ops.cast(jax.tree_util.tree_leaves(x)[0].shape[0], loss.dtype)
+        tracker, *rest = metric_vars
+        plain, weighted = rest[: len(self.metrics)], rest[len(self.metrics) :]
+        new = [self.loss_tracker.stateless_update_state(tracker, loss, sample_weight=size)]
+        for metric, values in zip(self.metrics, plain, strict=True):
+            new.append(metric.stateless_update_state(values, y, y_pred))
+        for metric, values in zip(self.weighted_metrics, weighted, strict=True):
+            new.append(
+                metric.stateless_update_state(values, y, y_pred, sample_weight=sample_weight)
+            )
+        return new
+
+    def _train_step(self, state: Any, data: Any) -> tuple[Any, Any]:
+        trainable, non_trainable, optimizer_vars, metric_vars = state
+        grad_fn = jax.value_and_grad(self._loss, has_aux=True)
+        (_, (loss, y_pred, non_trainable)), grads = grad_fn(
+            trainable, non_trainable, optimizer_vars, data, True
+        )
+        trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
+        metric_vars = self._update_metrics(metric_vars, loss, data, y_pred)
+        return loss, (trainable, non_trainable, optimizer_vars, metric_vars)
+
+    def _test_step(self, state: Any, data: Any) -> tuple[Any, Any]:
+        trainable, non_trainable, optimizer_vars, metric_vars = state
+        _, (loss, y_pred, non_trainable) = self._loss(
+            trainable, non_trainable, optimizer_vars, data, False
+        )
+        metric_vars = self._update_metrics(metric_vars, loss, data, y_pred)
+        return loss, (trainable, non_trainable, optimizer_vars, metric_vars)
+
+    # --- compiled chunk function ------------------------------------------------------------
+
+    def _function(self, kind: str) -> Any:
+        if kind in self._functions:
+            return self._functions[kind]
+        step = self._train_step if kind == "train" else self._test_step
+        guard = kind == "train"
+
+        def run_chunk(state: Any, arrays: tuple[Any, ...], rows: Any) -> tuple[Any, Any, Any]:
+            self.traces[kind] += 1  # runs only while jax traces (once per chunk shape)
+
+            def cond(carry: Any) -> Any:
+                i, finite, _ = carry
+                return jax.numpy.logical_and(i < rows, finite) if guard else i < rows
+
+            def body(carry: Any) -> Any:
+                i, _, state = carry
+                loss, state = step(state, tuple(a[i] for a in arrays))
+                return i + 1, jax.numpy.isfinite(loss), state
+
+            steps_run, finite, state = jax.lax.while_loop(
+                cond, body, (jax.numpy.asarray(0), jax.numpy.asarray(True), state)
+            )
+            return steps_run, finite, state
+
+        compiled = jax.jit(run_chunk) if self.jit_compile else run_chunk
+        self._functions[kind] = compiled
+        return compiled
+
+    # --- one epoch ------------------------------------------------------------------------------
+
+    def _place(self, arrays: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Put a chunk on the devices as the active keras.distribution lays out its batches."""
+        distribution = keras.distribution.distribution()
+        if distribution is None:
+            return arrays
+        placed = []
+        for array in arrays:
+            # Chunks are (steps, batch, ...): the data layout applies to axis 1.
+            layout = distribution.get_data_layout(array.shape[1:])
+            axes = getattr(layout, "axes", None)
+            mesh = distribution.device_mesh
+            batch_axis = axes[0] if axes else None
+            size = dict(zip(mesh.axis_names, mesh.shape, strict=True)).get(batch_axis, 1)
+            if batch_axis is None or array.shape[1] % size:
+                placed.append(array)  # a short last batch that does not split: replicated
+                continue
+            spec = jax.sharding.PartitionSpec(None, batch_axis)
+            sharding = jax.sharding.NamedSharding(mesh.backend_mesh, spec)
+            placed.append(jax.device_put(array, sharding))
+        return tuple(placed)
+
+    def _run(self, kind: str, arrays: tuple[Any, ...], rows: int) -> tuple[int, dict[str, Any]]:
+        steps_run, _, state = self._function(kind)(
+            self._state(), self._place(arrays), np.int32(rows)
+        )
+        self._write_back(state)
+        return int(steps_run), self.results()
+
+    def calls(self, kind: str, data: Data, epoch: int) -> Iterator[Call]:
+        if isinstance(data, ArrayData):
+            for group in data.chunk_groups(epoch, self.steps_per_execution):
+                yield self._group_call(kind, group)
+            return
+        yield from self._dataset_calls(kind, data)
+
+    def _group_call(self, kind: str, group: list[tuple[tuple[Any, ...], int]]) -> Call:
+        def call() -> tuple[int, dict[str, Any]]:
+            total: int = 0
+            logs: dict[str, Any] = {}
+            for arrays, rows in group:
+                steps_run, logs = self._run(kind, arrays, rows)
+                total += steps_run
+                if steps_run < rows:  # stopped at a non-finite loss
+                    break
+            return total, logs
+
+        return call
+
+    def _dataset_calls(self, kind: str, data: DatasetData) -> Iterator[Call]:
+        iterator, total = data.epoch_iterator(lambda dataset: dataset.as_numpy_iterator())
+        seen = 0
+        exhausted = False
+        while not exhausted and (total is None or seen < total):
+            wanted = self.steps_per_execution
+            if total is not None:
+                wanted = min(wanted, total - seen)
+            batches = []
+            for _ in range(wanted):
+                batch = next(iterator, None)
+                if batch is None:
+                    exhausted = True
+                    break
+                batches.append(tuple(batch))
+            if not batches:
+                break
+            outcome: list[int] = []
+            yield self._batches_call(kind, batches, outcome)
+            if not outcome:
+                return
+            seen += outcome[0]
+            if outcome[0] < len(batches):  # a non-finite loss
+                break
+        data.epoch_done(seen, total)
+
+    def _batches_call(self, kind: str, batches: list[Any], outcome: list[int]) -> Call:
+        def call() -> tuple[int, dict[str, Any]]:
+            total: int = 0
+            logs: dict[str, Any] = {}
+            # Batches of one shape go into one chunk; a short batch gets its own call.
+            start = 0
+            while start < len(batches):
+                end = start + 1
+                shape = [np.shape(a) for a in batches[start]]
+                while end < len(batches) and [np.shape(a) for a in batches[end]] == shape:
+                    end += 1
+                group = batches[start:end]
+                # Padded to steps_per_execution rows (rows says how many to use): one compiled
+                # shape per batch shape, whatever the number of batches left.
+                padded = group + [group[0]] * (self.steps_per_execution - len(group))
+                arrays = tuple(np.stack(parts) for parts in zip(*padded, strict=True))
+                steps_run, logs = self._run(kind, arrays, len(group))
+                total += steps_run
+                if steps_run < len(group):
+                    break
+                start = end
+            outcome.append(total)
+            return total, logs
+
+        return call

@@ -171,6 +171,9 @@ class EnvReport:
         nvidia_smi: ``nvidia-smi`` 결과(NVIDIA 드라이버 버전 포함).
         strategy: 이 환경에서 :func:`select_strategy` 가 고를 전략.
         advice: 빠진 것을 채우는 방법(한국어). 문제가 없으면 빈 튜플.
+        jax_version: 설치된 JAX 버전. 설치되지 않았으면 ``None``.
+        jax_devices: 케라스가 JAX 백엔드일 때 JAX 가 보는 장치들(``"gpu:0 NVIDIA H100"``).
+            다른 백엔드에서는 JAX 를 시작하지 않으므로 빈 튜플이다.
     """
 
     python_version: str
@@ -187,6 +190,8 @@ class EnvReport:
     nvidia_smi: NvidiaSmiInfo
     strategy: StrategyChoice
     advice: tuple[str, ...]
+    jax_version: str | None = None
+    jax_devices: tuple[str, ...] = ()
 
     @property
     def runtime_label(self) -> str:
@@ -218,6 +223,7 @@ class EnvReport:
             ("텐서플로", self.tensorflow_version),
             ("케라스", self.keras_version),
             ("케라스 백엔드", self.keras_backend),
+            ("JAX", self.jax_version or "설치되지 않음"),
             ("CUDA 빌드", cuda),
             ("실행 환경", f"{self.runtime_label} ({self.platform})"),
             ("NVIDIA 드라이버", self.nvidia_smi.describe()),
@@ -227,6 +233,8 @@ class EnvReport:
         else:
             rows.append(("GPU", "없음"))
         rows.append(("TPU", f"{len(self.tpus)}개" if self.tpus else "없음"))
+        if self.keras_backend == "jax":
+            rows.append(("JAX 장치", ", ".join(self.jax_devices) or "없음"))
         rows.append(("분산 전략", f"{self.strategy.describe()}\n{self.strategy.reason}"))
         return rows
 

@@ -8,6 +8,7 @@ WSL 분기를 시험할 수 있다. 텐서플로와 케라스는 메서드 안�
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import platform
 import shutil
@@ -44,6 +45,14 @@ class EnvProbe(Protocol):
 
     def keras_backend(self) -> str:
         """케라스 백엔드 이름. 예: ``"tensorflow"``."""
+        ...
+
+    def jax_version(self) -> str | None:
+        """JAX's version, ``None`` when JAX is not installed."""
+        ...
+
+    def jax_devices(self) -> Sequence[str]:
+        """JAX's devices (``"gpu:0 NVIDIA H100"``) when Keras runs on JAX, else empty."""
         ...
 
     def build_info(self) -> Mapping[str, Any]:
@@ -133,6 +142,21 @@ class SystemProbe:
         import keras
 
         return str(keras.backend.backend())
+
+    def jax_version(self) -> str | None:
+        try:  # the installed version, without importing (and starting) JAX
+            return importlib.metadata.version("jax")
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def jax_devices(self) -> Sequence[str]:
+        # Only when Keras runs on JAX: JAX takes most of a GPU's memory when it starts, which a
+        # TensorFlow user does not want from a report.
+        if self.keras_backend() != "jax":
+            return []
+        import jax
+
+        return [f"{d.platform}:{d.id} {d.device_kind}" for d in jax.devices()]
 
     def build_info(self) -> Mapping[str, Any]:
         import tensorflow as tf
@@ -241,6 +265,8 @@ class StaticProbe:
         tensorflow: str = "2.21.0",
         keras: str = "3.15.1",
         backend: str = "tensorflow",
+        jax: str | None = None,
+        jax_devices: Sequence[str] = (),
         build: Mapping[str, Any] | None = None,
         gpus: Mapping[str, Mapping[str, Any]] | None = None,
         tpus: Sequence[str] = (),
@@ -255,6 +281,8 @@ class StaticProbe:
         self.tensorflow = tensorflow
         self.keras = keras
         self.backend = backend
+        self.jax = jax
+        self.jax_device_names = tuple(jax_devices)
         self.build = (
             dict(build)
             if build is not None
@@ -290,6 +318,12 @@ class StaticProbe:
 
     def keras_backend(self) -> str:
         return self.backend
+
+    def jax_version(self) -> str | None:
+        return self.jax
+
+    def jax_devices(self) -> Sequence[str]:
+        return list(self.jax_device_names) if self.backend == "jax" else []
 
     def build_info(self) -> Mapping[str, Any]:
         return dict(self.build)

@@ -54,6 +54,7 @@ def report(*, probe: EnvProbe | None = None) -> EnvReport:
     system = probe.system()
     runtime = _detect_runtime(system, probe.proc_version(), environ)
     backend = probe.keras_backend()
+    jax_devices = tuple(probe.jax_devices())
     cuda_version = _optional_str(build.get("cuda_version"))
     return EnvReport(
         python_version=probe.python_version(),
@@ -69,8 +70,11 @@ def report(*, probe: EnvProbe | None = None) -> EnvReport:
         tpus=tpus,
         nvidia_smi=smi,
         strategy=_choose(probe, cpu_devices=None, tpu=None),
+        jax_version=probe.jax_version(),
+        jax_devices=jax_devices,
         advice=_advice(
             backend=backend,
+            jax_accelerators=any(not d.startswith("cpu") for d in jax_devices),
             runtime=runtime,
             cuda_build=cuda_build,
             cuda_version=cuda_version,
@@ -88,6 +92,7 @@ def report(*, probe: EnvProbe | None = None) -> EnvReport:
 def _advice(
     *,
     backend: str,
+    jax_accelerators: bool,
     runtime: Runtime,
     cuda_build: bool,
     cuda_version: str | None,
@@ -97,13 +102,20 @@ def _advice(
     environ: Mapping[str, str],
 ) -> tuple[str, ...]:
     advice: list[str] = []
-    if backend != "tensorflow":
+    if backend == "jax":
         advice.append(
-            f"케라스 백엔드가 '{backend}'이다. 이 교재의 코드와 kerasguide 는 텐서플로 백엔드를 "
-            "가정하므로, keras 를 가져오기 전에 환경 변수 `KERAS_BACKEND=tensorflow`를 설정하고 "
-            "파이썬(런타임)을 다시 시작한다."
+            "케라스 백엔드가 'jax'이다. kerasguide.fit 과 SimpleDense 는 JAX 에서도 동작하지만, "
+            "강의 페이지의 텐서플로 코드(tf.GradientTape, tf.distribute, 메모리 증가)는 텐서플로 "
+            "백엔드를 가정한다. 그 코드를 실행하려면 keras 를 가져오기 전에 "
+            "`KERAS_BACKEND=tensorflow`를 설정하고 파이썬(런타임)을 다시 시작한다."
         )
-    if not gpus and not tpus:
+    elif backend != "tensorflow":
+        advice.append(
+            f"케라스 백엔드가 '{backend}'이다. 이 교재의 코드와 kerasguide.fit 은 텐서플로와 JAX "
+            "백엔드에서 동작하므로, keras 를 가져오기 전에 환경 변수 "
+            "`KERAS_BACKEND=tensorflow`(또는 jax)를 설정하고 파이썬(런타임)을 다시 시작한다."
+        )
+    if not gpus and not tpus and not jax_accelerators:
         advice.append(
             "텐서플로가 GPU를 찾지 못했다. 모든 계산을 CPU에서 하므로 이 교재의 작은 예제는 "
             "돌아가지만 큰 모델의 훈련은 느리다."

@@ -36,6 +36,7 @@ class Loop(Protocol):
     traces: dict[str, int]
 
     def calls(self, kind: str, data: Data, epoch: int) -> Any: ...
+    def sync(self) -> None: ...
     def reset_metrics(self) -> None: ...
     def results(self) -> dict[str, Any]: ...
 
@@ -418,6 +419,7 @@ def _train(
             if not math.isfinite(loss):
                 finite = False
                 if not quiet_nan:
+                    loop.sync()  # the model shows the weights of the failed step
                     raise NonFiniteLossError(
                         epoch=epoch + 1,
                         epochs=epochs,
@@ -434,6 +436,7 @@ def _train(
                 "훈련 데이터셋이 배치를 하나도 내놓지 않았다. x 가 비어 있지 않은지 본다."
             )
         epoch_logs = _pythonify(loop.results())
+        loop.sync()  # validation, callbacks and checkpoints read the model's variables
         if validation is not None and _should_validate(epoch, validation_freq):
             val_logs = _validate(loop, validation, epoch, callbacks)
             epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -468,6 +471,7 @@ def _validate(
             seen += steps
             callbacks.on_test_batch_end(end, logs)
     logs = _pythonify(loop.results())
+    loop.sync()
     callbacks.on_test_end(logs)
     return logs
 

@@ -73,6 +73,8 @@ class JaxTrainLoop:
         )
         self.traces: dict[str, int] = {"train": 0, "validation": 0}
         self._functions: dict[str, Any] = {}
+        self._results_fn: Any = None
+        self._live: tuple[list[Any], ...] | None = None
         self.log_names = ["loss", *_resolve.metric_log_names(metrics, weighted_metrics)]
 
     @classmethod
@@ -127,16 +129,37 @@ class JaxTrainLoop:
         return [self.loss_tracker, *self.metrics, *self.weighted_metrics]
 
     def reset_metrics(self) -> None:
+        self.sync()
         for metric in self.all_metrics():
             metric.reset_state()
 
     def results(self) -> dict[str, Any]:
-        values = [m.result() for m in self.all_metrics()]
+        """The metrics' results, computed from the live state in one compiled call."""
+        if self._results_fn is None:
+            metrics = self.all_metrics()
+
+            def compute(metric_vars: Any) -> list[Any]:
+                return [m.stateless_result(v) for m, v in zip(metrics, metric_vars, strict=True)]
+
+            self._results_fn = jax.jit(compute)
+        values = self._results_fn(self._state()[3])
         return dict(zip(self.log_names, values, strict=True))
 
     # --- state --------------------------------------------------------------------------------
+    # Between calls the state lives here, as Keras's JAX trainer keeps it; `sync` writes it back
+    # to the Keras variables (fit calls it at every epoch end, before validation and callbacks
+    # read the model). After a sync the next call reads the variables again, so what callbacks
+    # change there (a learning rate, restored weights) is what the next step uses.
+
+    def sync(self) -> None:
+        """Write the live state back to the model's, optimizer's and metrics' variables."""
+        if self._live is not None:
+            self._write_back(self._live)
+            self._live = None
 
     def _state(self) -> tuple[list[Any], ...]:
+        if self._live is not None:
+            return self._live
         return (
             [v.value for v in self.model.trainable_variables],
             [v.value for v in self.model.non_trainable_variables],
@@ -177,12 +200,12 @@ class JaxTrainLoop:
                 loss = self.optimizer.scale_loss(loss)
         return loss, (unscaled, y_pred, non_trainable)
 
-    def _update_metrics(self, metric_vars: Any, loss: Any, data: Any, y_pred: Any) -> list[Any]:
-        x, y, sample_weight = _unpack(data)
-        size = keras.ops.cast(jax.tree_util.tree_leaves(x)[0].shape[0], loss.dtype)
+    def _update_metrics(self, metric_vars: Any, data: Any, y_pred: Any) -> list[Any]:
+        """The compiled metrics' new variables (the loss tracker is updated once per call)."""
+        _, y, sample_weight = _unpack(data)
         tracker, *rest = metric_vars
         plain, weighted = rest[: len(self.metrics)], rest[len(self.metrics) :]
-        new = [self.loss_tracker.stateless_update_state(tracker, loss, sample_weight=size)]
+        new = [tracker]
         for metric, values in zip(self.metrics, plain, strict=True):
             new.append(metric.stateless_update_state(values, y, y_pred))
         for metric, values in zip(self.weighted_metrics, weighted, strict=True):
@@ -198,7 +221,7 @@ class JaxTrainLoop:
             trainable, non_trainable, optimizer_vars, data, True
         )
         trainable, optimizer_vars = self.optimizer.stateless_apply(optimizer_vars, grads, trainable)
-        metric_vars = self._update_metrics(metric_vars, loss, data, y_pred)
+        metric_vars = self._update_metrics(metric_vars, data, y_pred)
         return loss, (trainable, non_trainable, optimizer_vars, metric_vars)
 
     def _test_step(self, state: Any, data: Any) -> tuple[Any, Any]:
@@ -206,7 +229,7 @@ class JaxTrainLoop:
         _, (loss, y_pred, non_trainable) = self._loss(
             trainable, non_trainable, optimizer_vars, data, False
         )
-        metric_vars = self._update_metrics(metric_vars, loss, data, y_pred)
+        metric_vars = self._update_metrics(metric_vars, data, y_pred)
         return loss, (trainable, non_trainable, optimizer_vars, metric_vars)
 
     # --- compiled chunk function ------------------------------------------------------------
@@ -221,18 +244,29 @@ class JaxTrainLoop:
             self.traces[kind] += 1  # runs only while jax traces (once per chunk shape)
 
             def cond(carry: Any) -> Any:
-                i, finite, _ = carry
+                i, loss_sum, _, _ = carry
+                finite = jax.numpy.isfinite(loss_sum)
                 return jax.numpy.logical_and(i < rows, finite) if guard else i < rows
 
             def body(carry: Any) -> Any:
-                i, _, state = carry
-                loss, state = step(state, tuple(a[i] for a in arrays))
-                return i + 1, jax.numpy.isfinite(loss), state
+                i, loss_sum, samples, state = carry
+                batch = tuple(a[i] for a in arrays)
+                loss, state = step(state, batch)
+                size = jax.numpy.asarray(batch[0].shape[0], loss.dtype)
+                return i + 1, loss_sum + loss * size, samples + size, state
 
-            steps_run, finite, state = jax.lax.while_loop(
-                cond, body, (jax.numpy.asarray(0), jax.numpy.asarray(True), state)
+            zero = jax.numpy.asarray(0.0, keras.config.floatx())
+            steps_run, loss_sum, samples, state = jax.lax.while_loop(
+                cond, body, (jax.numpy.asarray(0), zero, zero, state)
             )
-            return steps_run, finite, state
+            # The loss tracker gets the call's mean loss once, weighted by its samples, as
+            # Model.fit's tracker would from each step: fewer ops per step.
+            trainable, non_trainable, optimizer_vars, (tracker, *rest) = state
+            tracker = self.loss_tracker.stateless_update_state(
+                tracker, loss_sum / jax.numpy.maximum(samples, 1.0), sample_weight=samples
+            )
+            state = (trainable, non_trainable, optimizer_vars, [tracker, *rest])
+            return steps_run, loss_sum, state
 
         compiled = jax.jit(run_chunk) if self.jit_compile else run_chunk
         self._functions[kind] = compiled
@@ -265,7 +299,7 @@ class JaxTrainLoop:
         steps_run, _, state = self._function(kind)(
             self._state(), self._place(arrays), np.int32(rows)
         )
-        self._write_back(state)
+        self._live = state
         return int(steps_run), self.results()
 
     def calls(self, kind: str, data: Data, epoch: int) -> Iterator[Call]:

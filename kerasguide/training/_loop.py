@@ -162,6 +162,9 @@ class TrainLoop:
     def all_metrics(self) -> list[keras.metrics.Metric]:
         return [self.loss_tracker, *self.metrics, *self.weighted_metrics]
 
+    def sync(self) -> None:
+        """Nothing to do: TensorFlow updates the Keras variables in place (JAX does not)."""
+
     def reset_metrics(self) -> None:
         for metric in self.all_metrics():
             metric.reset_state()

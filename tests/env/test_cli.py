@@ -154,7 +154,7 @@ def test_console_script_is_declared() -> None:
 
 def _clean_env() -> dict[str, str]:
     environ = dict(os.environ)
-    for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS"):
+    for name in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND"):
         environ.pop(name, None)
     return environ
 
@@ -217,3 +217,20 @@ def test_the_cli_itself_keeps_tensorflow_logs_off_stderr() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert json.loads(result.stdout)["keras_backend"] == "tensorflow"
+
+
+@pytest.mark.slow
+def test_env_json_on_the_jax_backend_lists_jax_devices() -> None:
+    pytest.importorskip("jax")
+    result = subprocess.run(
+        [sys.executable, "-m", "kerasguide", "env", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env={**_clean_env(), "KERAS_BACKEND": "jax"},
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["keras_backend"] == "jax"
+    assert data["jax_version"] and data["jax_devices"][0].startswith("cpu:0")

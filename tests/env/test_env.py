@@ -659,3 +659,34 @@ def test_report_html_lists_every_row_and_escapes_text() -> None:
     assert "Linux &lt;test&gt; &amp; co" in page
     assert "<test>" not in page
     assert page.count("<li>") == len(report.advice)
+
+
+# --- the JAX backend -------------------------------------------------------------------------
+
+
+def test_report_on_jax_names_jax_and_its_devices() -> None:
+    probe = env.StaticProbe(
+        backend="jax",
+        jax="0.10.2",
+        jax_devices=["gpu:0 NVIDIA H100 80GB HBM3"],
+        build={"is_cuda_build": False},
+    )
+    report = env.report(probe=probe)
+    rows = dict(report.rows())
+    assert rows["케라스 백엔드"] == "jax"
+    assert rows["JAX"] == "0.10.2"
+    assert rows["JAX 장치"] == "gpu:0 NVIDIA H100 80GB HBM3"
+    assert report.to_dict()["jax_devices"] == ["gpu:0 NVIDIA H100 80GB HBM3"]
+    assert any("'jax'" in text and "kerasguide.fit" in text for text in report.advice)
+    # TensorFlow's CPU-only build sees no GPU, but JAX has one: no "no GPU" advice.
+    assert not any("GPU를 찾지 못했다" in text for text in report.advice)
+
+
+def test_report_on_tensorflow_does_not_start_jax() -> None:
+    probe = env.StaticProbe(jax="0.10.2", jax_devices=["gpu:0 NVIDIA H100"])
+    report = env.report(probe=probe)
+    assert report.jax_version == "0.10.2" and report.jax_devices == ()
+    assert "JAX 장치" not in dict(report.rows())
+    system = env.SystemProbe()
+    if system.keras_backend() == "tensorflow":
+        assert system.jax_devices() == []

@@ -24,6 +24,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _skip_other_backends(items)
     if config.getoption("--site-dir"):
         return
     skip = pytest.mark.skip(reason="no --site-dir given: run `nox -s tests` to build the site")
@@ -45,3 +46,23 @@ def _quiet_tensorflow(monkeypatch: pytest.MonkeyPatch) -> None:
     # Subprocesses started by tests inherit this; the test process itself may already
     # have imported TensorFlow, which is fine.
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+
+
+def _skip_other_backends(items: list[pytest.Item]) -> None:
+    """``@pytest.mark.backend("tensorflow")``: the test needs that Keras backend.
+
+    The backend is Keras's (``KERAS_BACKEND``, else Keras's config file), read without
+    importing Keras when no collected test asks for one.
+    """
+    marked = [item for item in items if item.get_closest_marker("backend")]
+    if not marked:
+        return
+    import keras
+
+    current = keras.backend.backend()
+    for item in marked:
+        wanted = item.get_closest_marker("backend").args  # type: ignore[union-attr]
+        if current not in wanted:
+            item.add_marker(
+                pytest.mark.skip(reason=f"needs Keras backend {' or '.join(wanted)}, not {current}")
+            )

@@ -323,3 +323,30 @@ def test_call_event_text_is_readable() -> None:
     assert lines[2].startswith("    call()") and "built=True" in lines[2]
     assert "outputs.shape=(2, 4)" in lines[3]
     assert "method='build'" in repr(events[1])
+
+
+# --- Keras's own layer test, on whichever backend this run uses -------------------------------
+
+
+def test_keras_run_layer_test_passes_on_this_backend() -> None:
+    # keras/src/testing/test_case.py::run_layer_test: config and serialization round trips,
+    # weight counts, symbolic and eager calls, a fit step, mixed precision. A private module of
+    # Keras, used as Keras's own layers use it; it runs on TensorFlow and on JAX alike.
+    testing = pytest.importorskip("keras.src.testing")
+
+    class Harness(testing.TestCase):  # type: ignore[misc,name-defined]
+        def runTest(self) -> None:  # unittest runs this method
+            self.run_layer_test(
+                SimpleDense,
+                init_kwargs={"units": 4, "activation": "relu"},
+                input_shape=(2, 3),
+                expected_output_shape=(2, 4),
+                expected_num_trainable_weights=2,
+                expected_num_non_trainable_weights=0,
+                expected_num_seed_generators=0,
+                expected_num_losses=0,
+                supports_masking=True,  # as keras.layers.Dense
+            )
+
+    result = Harness().run()
+    assert result is not None and result.wasSuccessful(), result.errors + result.failures

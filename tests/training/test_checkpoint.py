@@ -26,6 +26,8 @@ import helpers
 import kerasguide
 from kerasguide import NonFiniteLossError, fit
 
+# The tf.train.Checkpoint files and tf.distribute (tests/training/test_jax.py: JAX's own).
+pytestmark = pytest.mark.backend("tensorflow")
 SCRIPTS = helpers.SCRIPTS
 N_FEATURES, N_CLASSES = 8, 3
 COMMON: dict[str, Any] = {"batch_size": 16, "verbose": 0, "jit_compile": False}

@@ -24,6 +24,8 @@ import tensorflow as tf
 import helpers
 from kerasguide import env, fit
 
+# The tf.train.Checkpoint files and tf.distribute (tests/training/test_jax.py: JAX's own).
+pytestmark = pytest.mark.backend("tensorflow")
 SCRIPTS = helpers.SCRIPTS
 N_FEATURES = 6
 

@@ -401,6 +401,9 @@ def _train(
     quiet_nan: bool,
 ) -> None:
     callbacks.on_train_begin()
+    # keras.callbacks.BackupAndRestore restores the weights in on_train_begin and says where to
+    # go on in model._initial_epoch; Model.fit reads it the same way.
+    initial_epoch = getattr(model, "_initial_epoch", None) or initial_epoch
     training_logs: dict[str, float] | None = None
     for epoch in range(initial_epoch, epochs):
         loop.reset_metrics()

@@ -388,3 +388,36 @@ def test_backup_and_restore_with_checkpoint_dir_is_refused_and_writes_nothing(
             callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path / "backup"))],
         )  # fmt: skip
     assert not (tmp_path / "ckpt").exists() and not (tmp_path / "backup").exists()
+
+
+def test_backup_and_restore_resumes_an_interrupted_run_like_model_fit(tmp_path: Path) -> None:
+    x, y = _data()
+
+    class Interrupt(keras.callbacks.Callback):  # type: ignore[misc]
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            if epoch == 1:
+                raise KeyboardInterrupt  # as if the runtime were cut off after epoch 2
+
+    finished = {}
+    for name, train in (("keras", "model_fit"), ("ours", "kerasguide")):
+        model = _model()
+        if train == "model_fit":
+            model.compile(optimizer="adam", loss=helpers.logits_loss(), metrics=METRICS)
+        backup = str(tmp_path / name)
+
+        def run(callbacks: list[Any], model: keras.Model = model, train: str = train) -> Any:
+            options = {"epochs": 4, "batch_size": 16, "shuffle": False, "verbose": 0}
+            if train == "model_fit":
+                return model.fit(x, y, callbacks=callbacks, **options)
+            return kerasguide.fit(
+                model, x, y, loss=helpers.logits_loss(), optimizer="adam", metrics=METRICS,
+                callbacks=callbacks, **options,
+            )  # fmt: skip
+
+        with pytest.raises(KeyboardInterrupt):
+            run([keras.callbacks.BackupAndRestore(backup), Interrupt()])
+        history = run([keras.callbacks.BackupAndRestore(backup)])
+        finished[name] = (history, model)
+    assert finished["ours"][0].epoch == finished["keras"][0].epoch == [2, 3]
+    helpers.assert_same_history(finished["ours"][0].history, finished["keras"][0].history)
+    helpers.assert_same_weights(finished["ours"][1], finished["keras"][1])

@@ -44,6 +44,15 @@ def _unpack(data: tuple[Any, ...]) -> tuple[Any, Any, Any]:
     return (data[0], data[1], data[2] if len(data) == 3 else None)
 
 
+def _batch_size(batch: tuple[Any, ...]) -> int:
+    # x may be nested (a dict of named inputs): every input has the batch axis first.
+    return int(jax.tree_util.tree_leaves(batch[0])[0].shape[0])
+
+
+def _shapes(batch: Any) -> list[tuple[int, ...]]:
+    return [np.shape(leaf) for leaf in jax.tree_util.tree_leaves(batch)]
+
+
 class JaxTrainLoop:
     """Stateless compiled steps over the model's variables (same interface as ``TrainLoop``)."""
 
@@ -250,27 +259,47 @@ class JaxTrainLoop:
 
             def body(carry: Any) -> Any:
                 i, loss_sum, samples, state = carry
-                batch = tuple(a[i] for a in arrays)
+                batch = jax.tree_util.tree_map(lambda a: a[i], arrays)
                 loss, state = step(state, batch)
-                size = jax.numpy.asarray(batch[0].shape[0], loss.dtype)
+                size = jax.numpy.asarray(_batch_size(batch), loss.dtype)
                 return i + 1, loss_sum + loss * size, samples + size, state
 
             zero = jax.numpy.asarray(0.0, keras.config.floatx())
             steps_run, loss_sum, samples, state = jax.lax.while_loop(
                 cond, body, (jax.numpy.asarray(0), zero, zero, state)
             )
-            # The loss tracker gets the call's mean loss once, weighted by its samples, as
-            # Model.fit's tracker would from each step: fewer ops per step.
-            trainable, non_trainable, optimizer_vars, (tracker, *rest) = state
-            tracker = self.loss_tracker.stateless_update_state(
-                tracker, loss_sum / jax.numpy.maximum(samples, 1.0), sample_weight=samples
-            )
-            state = (trainable, non_trainable, optimizer_vars, [tracker, *rest])
-            return steps_run, loss_sum, state
+            return steps_run, loss_sum, self._track_loss(state, loss_sum, samples)
 
-        compiled = jax.jit(run_chunk) if self.jit_compile else run_chunk
+        def run_chunk_eagerly(
+            state: Any, arrays: tuple[Any, ...], rows: Any
+        ) -> tuple[Any, Any, Any]:
+            # jit_compile=False: step by step in Python, each operation run as it comes (for
+            # debugging with print and breakpoints, as Model.fit(jit_compile=False) on JAX).
+            loss_sum = jax.numpy.asarray(0.0, keras.config.floatx())
+            samples = jax.numpy.asarray(0.0, keras.config.floatx())
+            steps_run = 0
+            with jax.disable_jit():
+                for i in range(int(rows)):
+                    batch = jax.tree_util.tree_map(lambda a, i=i: jax.numpy.asarray(a[i]), arrays)
+                    loss, state = step(state, batch)
+                    size = _batch_size(batch)
+                    loss_sum, samples, steps_run = loss_sum + loss * size, samples + size, i + 1
+                    if guard and not bool(jax.numpy.isfinite(loss_sum)):
+                        break
+                return steps_run, loss_sum, self._track_loss(state, loss_sum, samples)
+
+        compiled = jax.jit(run_chunk) if self.jit_compile else run_chunk_eagerly
         self._functions[kind] = compiled
         return compiled
+
+    def _track_loss(self, state: Any, loss_sum: Any, samples: Any) -> Any:
+        # The loss tracker gets the call's mean loss once, weighted by its samples, as
+        # Model.fit's tracker would from each step: fewer ops per step.
+        trainable, non_trainable, optimizer_vars, (tracker, *rest) = state
+        tracker = self.loss_tracker.stateless_update_state(
+            tracker, loss_sum / jax.numpy.maximum(samples, 1.0), sample_weight=samples
+        )
+        return (trainable, non_trainable, optimizer_vars, [tracker, *rest])
 
     # --- one epoch ------------------------------------------------------------------------------
 
@@ -279,21 +308,20 @@ class JaxTrainLoop:
         distribution = keras.distribution.distribution()
         if distribution is None:
             return arrays
-        placed = []
-        for array in arrays:
+        mesh = distribution.device_mesh
+
+        def place(array: Any) -> Any:
             # Chunks are (steps, batch, ...): the data layout applies to axis 1.
             layout = distribution.get_data_layout(array.shape[1:])
             axes = getattr(layout, "axes", None)
-            mesh = distribution.device_mesh
             batch_axis = axes[0] if axes else None
             size = dict(zip(mesh.axis_names, mesh.shape, strict=True)).get(batch_axis, 1)
             if batch_axis is None or array.shape[1] % size:
-                placed.append(array)  # a short last batch that does not split: replicated
-                continue
+                return array  # a short last batch that does not split: replicated
             spec = jax.sharding.PartitionSpec(None, batch_axis)
-            sharding = jax.sharding.NamedSharding(mesh.backend_mesh, spec)
-            placed.append(jax.device_put(array, sharding))
-        return tuple(placed)
+            return jax.device_put(array, jax.sharding.NamedSharding(mesh.backend_mesh, spec))
+
+        return tuple(jax.tree_util.tree_map(place, arrays))
 
     def _run(self, kind: str, arrays: tuple[Any, ...], rows: int) -> tuple[int, dict[str, Any]]:
         steps_run, _, state = self._function(kind)(
@@ -356,14 +384,14 @@ class JaxTrainLoop:
             start = 0
             while start < len(batches):
                 end = start + 1
-                shape = [np.shape(a) for a in batches[start]]
-                while end < len(batches) and [np.shape(a) for a in batches[end]] == shape:
+                shape = _shapes(batches[start])
+                while end < len(batches) and _shapes(batches[end]) == shape:
                     end += 1
                 group = batches[start:end]
                 # Padded to steps_per_execution rows (rows says how many to use): one compiled
                 # shape per batch shape, whatever the number of batches left.
                 padded = group + [group[0]] * (self.steps_per_execution - len(group))
-                arrays = tuple(np.stack(parts) for parts in zip(*padded, strict=True))
+                arrays = jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *padded)
                 steps_run, logs = self._run(kind, arrays, len(group))
                 total += steps_run
                 if steps_run < len(group):

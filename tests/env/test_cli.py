@@ -18,7 +18,7 @@ import pytest
 from kerasguide import _cli, env
 from kerasguide._version import __version__
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COLAB_T4 = env.StaticProbe(
     gpus={"/physical_device:GPU:0": {"device_name": "Tesla T4", "compute_capability": (7, 5)}},
     environ={"COLAB_RELEASE_TAG": "release-colab-20261101-060123-RC00"},

@@ -14,12 +14,13 @@ import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
+import keras
 import pytest
 
 from kerasguide import env
 from kerasguide._table import display_width
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 T4 = {"device_name": "Tesla T4", "compute_capability": (7, 5)}
 A100 = {"device_name": "NVIDIA A100-SXM4-40GB", "compute_capability": (8, 0)}
@@ -65,7 +66,7 @@ def test_real_report_matches_installed_versions(real_report: env.EnvReport) -> N
     assert real_report.python_version == platform.python_version()
     assert real_report.tensorflow_version == tf.__version__
     assert real_report.keras_version == keras.__version__
-    assert real_report.keras_backend == "tensorflow"
+    assert real_report.keras_backend == keras.backend.backend()
     build = tf.sysconfig.get_build_info()
     assert real_report.cuda_build is bool(build.get("is_cuda_build", False))
     assert real_report.cuda_version == build.get("cuda_version")
@@ -84,12 +85,13 @@ def test_real_report_on_cpu_sees_no_gpu_and_says_so(real_report: env.EnvReport) 
 
 def test_real_report_is_json_serialisable(real_report: env.EnvReport) -> None:
     data = json.loads(json.dumps(real_report.to_dict(), ensure_ascii=False))
-    assert data["keras_backend"] == "tensorflow"
+    assert data["keras_backend"] == keras.backend.backend()
     assert data["gpus"] == []
     assert data["strategy"]["class_name"] == "OneDeviceStrategy"
 
 
 @pytest.mark.slow
+@pytest.mark.backend("tensorflow")  # TensorFlow's device configuration
 def test_report_leaves_devices_configurable_and_too_late_is_explained() -> None:
     # A fresh interpreter: report() must not initialise TensorFlow's devices, so logical
     # CPU devices can still be configured after it; once a tensor exists, asking for a

@@ -109,6 +109,10 @@ def enable_mixed_precision(
     ``mixed_bfloat16`` 에 8.0 미만)나 TPU에 ``mixed_float16`` 을 쓰면 경고한다.
     원래대로 돌리려면 ``keras.mixed_precision.set_global_policy("float32")`` 를 부른다.
 
+    정책은 케라스 전체의 설정이라 텐서플로와 JAX 백엔드에서 똑같이 동작한다
+    (:func:`kerasguide.fit` 은 두 백엔드 모두에서 ``mixed_float16`` 모델의 옵티마이저를
+    ``LossScaleOptimizer`` 로 감싼다). JAX 백엔드에서는 JAX 가 보는 GPU와 TPU도 가속기로 센다.
+
     Args:
         policy: ``"mixed_float16"`` (NVIDIA GPU) 또는 ``"mixed_bfloat16"`` (TPU, 연산 능력
             8.0 이상의 GPU).
@@ -139,6 +143,10 @@ def enable_mixed_precision(
     probe = _resolve_probe(probe)
     gpu_names = list(probe.physical_devices("GPU"))
     tpus = list(probe.physical_devices("TPU"))
+    # On JAX, JAX's own devices count (TensorFlow may be a CPU-only build beside jax[cuda12]).
+    jax_accelerators = [d for d in probe.jax_devices() if not d.startswith("cpu")]
+    gpu_names += [d for d in jax_accelerators if d.startswith(("gpu", "cuda", "rocm"))]
+    tpus += [d for d in jax_accelerators if d.startswith("tpu")]
     if not gpu_names and not tpus and not force:
         raise RuntimeError(
             f"GPU도 TPU도 보이지 않아 혼합 정밀도 정책 {policy!r} 를 설정하지 않았다. CPU에서는 "

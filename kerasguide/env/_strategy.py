@@ -155,7 +155,10 @@ def select_strategy(
     if backend != "tensorflow":
         raise RuntimeError(
             f"tf.distribute 전략은 케라스의 텐서플로 백엔드에서만 쓸 수 있는데 지금 백엔드는 "
-            f"'{backend}'이다. keras 를 가져오기 전에 `KERAS_BACKEND=tensorflow`를 설정한다."
+            f"'{backend}'이다. keras 를 가져오기 전에 `KERAS_BACKEND=tensorflow`를 설정하거나, "
+            "JAX 에서는 케라스의 분산 API 를 쓴다: 모델을 만들기 전에 "
+            "keras.distribution.set_distribution(keras.distribution.DataParallel()) 을 부르면 "
+            "kerasguide.fit 과 Model.fit 이 모든 장치에 배치를 나눠 훈련한다."
         )
     choice = _choose(probe, cpu_devices=cpu_devices, tpu=tpu)
 

@@ -692,3 +692,24 @@ def test_report_on_tensorflow_does_not_start_jax() -> None:
     system = env.SystemProbe()
     if system.keras_backend() == "tensorflow":
         assert system.jax_devices() == []
+
+
+def test_mixed_precision_on_jax_counts_jax_accelerators() -> None:
+    import keras
+
+    probe = env.StaticProbe(
+        backend="jax", jax_devices=["gpu:0 NVIDIA H100"], build={"is_cuda_build": False}
+    )
+    try:
+        assert env.enable_mixed_precision(probe=probe) == "mixed_float16"
+        assert keras.mixed_precision.global_policy().name == "mixed_float16"
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    with pytest.raises(RuntimeError, match="GPU도 TPU도"):
+        env.enable_mixed_precision(probe=env.StaticProbe(backend="jax", jax_devices=["cpu:0 cpu"]))
+
+
+@pytest.mark.backend("jax")
+def test_select_strategy_on_jax_points_to_keras_distribution() -> None:
+    with pytest.raises(RuntimeError, match=r"keras\.distribution\.DataParallel"):
+        env.select_strategy()

@@ -32,6 +32,11 @@ from kerasguide._checks import (
     check_same_length,
     short_repr,
 )
+from kerasguide.training._class_weight import (
+    check_class_weight_keys,
+    class_weight_map,
+    class_weight_to_sample_weight,
+)
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -272,57 +277,6 @@ def _check_sample_weight(name: str, sample_weight: Any, y: Any, y_name: str) -> 
     return sample_weight
 
 
-def _class_indices(y: Any) -> np.ndarray:
-    # keras/src/trainers/data_adapters/data_adapter_utils.py::class_weight_to_sample_weights
-    labels = np.asarray(y)
-    if labels.ndim > 1:
-        labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[..., 0]
-    return np.round(labels).astype("int64")
-
-
-def _class_weight_to_sample_weight(y: Any, class_weight: dict[int, float]) -> np.ndarray:
-    """Each sample's weight is its class's weight (1.0 for classes not in ``class_weight``)."""
-    labels = _class_indices(y)
-    classes = (
-        set(range(int(y.shape[-1])))
-        if len(y.shape) > 1 and y.shape[-1] != 1
-        else {int(c) for c in np.unique(labels)}
-    )
-    unknown = sorted(set(class_weight) - classes)
-    if unknown:
-        raise ValueError(
-            f"class_weight 의 키 {unknown} 는 타깃 y 에 있는 클래스 번호가 아니다. "
-            f"y 의 클래스: {sorted(classes) if len(classes) <= 20 else f'{len(classes)}개'}. "
-            f"받은 값: class_weight={short_repr(class_weight)}."
-        )
-    table = np.ones(max(max(classes), max(class_weight)) + 1, dtype=keras.config.floatx())
-    for label, weight in class_weight.items():
-        table[label] = weight
-    weights: np.ndarray = table[labels]
-    return weights
-
-
-def _class_weight_map(class_weight: dict[int, float]) -> Any:
-    """A ``dataset.map`` function that adds ``class_weight`` as sample weights (``Model.fit``)."""
-    table = np.ones(max(class_weight) + 1, dtype=keras.config.floatx())
-    for label, weight in class_weight.items():
-        table[label] = weight
-    import tensorflow as tf
-
-    weights = tf.constant(table)
-
-    def add_weights(x: Any, y: Any) -> tuple[Any, Any, Any]:
-        labels = y
-        if len(y.shape) > 1:
-            labels = tf.argmax(y, axis=-1) if y.shape[-1] != 1 else y[..., 0]
-        labels = tf.cast(tf.round(tf.cast(labels, tf.float32)), tf.int64)
-        safe = tf.clip_by_value(labels, 0, len(table) - 1)
-        found = tf.logical_and(labels >= 0, labels < len(table))
-        return x, y, tf.where(found, tf.gather(weights, safe), tf.ones_like(safe, weights.dtype))
-
-    return add_weights
-
-
 def _from_dataset(
     dataset: tf.data.Dataset,
     name: str,
@@ -399,7 +353,7 @@ def make_training_data(
                     "class_weight 와 sample_weight 를 함께 쓸 수 없다 (Model.fit 과 같다): "
                     "데이터셋이 이미 (x, y, sample_weight) 를 내놓는다."
                 )
-            x = x.map(_class_weight_map(class_weight))
+            x = x.map(class_weight_map(class_weight))
         return _from_dataset(x, "x", steps=steps_per_epoch, steps_name="steps_per_epoch"), None
     if steps_per_epoch is not None:
         raise argument_error(
@@ -408,13 +362,13 @@ def make_training_data(
             "x 가 tf.data.Dataset 일 때만 쓴다: 배열은 batch_size 가 에포크의 스텝 수를 정한다",
         )
     arrays = _unpack_arrays(x, y, sample_weight, ("x", "y", "sample_weight"))
+    if class_weight is not None and sample_weight is not None:
+        raise ValueError(
+            "class_weight 와 sample_weight 를 함께 쓸 수 없다 (Model.fit 과 같다). "
+            "클래스 가중치를 sample_weight 에 곱해서 하나로 넘긴다."
+        )
     if class_weight is not None:
-        if sample_weight is not None:
-            raise ValueError(
-                "class_weight 와 sample_weight 를 함께 쓸 수 없다 (Model.fit 과 같다). "
-                "클래스 가중치를 sample_weight 에 곱해서 하나로 넘긴다."
-            )
-        arrays = (x, y, _class_weight_to_sample_weight(y, class_weight))
+        check_class_weight_keys(y, class_weight)
     validation = None
     if validation_split is not None:
         size = int(arrays[0].shape[0])
@@ -427,6 +381,10 @@ def make_training_data(
             )
         validation = tuple(a[split_at:] for a in arrays)
         arrays = tuple(a[:split_at] for a in arrays)
+    if class_weight is not None:
+        # Only the training rows are weighted: Model.fit splits before its data adapter turns
+        # class_weight into sample weights, and validates unweighted.
+        arrays = (*arrays[:2], class_weight_to_sample_weight(arrays[1], class_weight))
     data = ArrayData(
         tuple(_standardize_array(a) for a in arrays),
         batch_size=batch_size,

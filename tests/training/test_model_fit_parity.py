@@ -318,7 +318,7 @@ def test_sample_weight_from_a_dataset() -> None:
 def test_class_weight_like_model_fit() -> None:
     x, y = _data(100)
     result = _both(
-        x, y, epochs=2, class_weight={0: 0.5, 1: 2.0, 2: 1.0},
+        x, y, epochs=2, class_weight={0: 0.5, 1: 2.0, 2: 1.0}, validation_split=0.2,
         compile_kwargs={"weighted_metrics": ["accuracy"]},
     )  # fmt: skip
     _assert_same(*result)

@@ -97,7 +97,12 @@ def tests(session: nox.Session) -> None:
     build_site(session)
     env = notebook_env(session)
     # pytest's own exit codes pass through: 5 (no tests collected) fails the session too.
-    session.run("pytest", f"--site-dir={HTML_DIR}", *session.posargs, env=env)
+    # A failed browser test keeps its Playwright trace and a screenshot (pytest-playwright).
+    browser_artifacts = [
+        "--tracing=retain-on-failure", "--screenshot=only-on-failure",
+        f"--output={BUILD_DIR / 'test-results'}",
+    ]  # fmt: skip
+    session.run("pytest", f"--site-dir={HTML_DIR}", *browser_artifacts, *session.posargs, env=env)
 
 
 @nox.session

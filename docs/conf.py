@@ -21,6 +21,9 @@ SITE_URL: str = _PROJECT["urls"]["Homepage"]
 REPOSITORY_URL: str = _PROJECT["urls"]["Source"]
 REPOSITORY_BRANCH = "main"
 
+# -- Figures: notebook kernels draw matplotlib figures as SVG (sharp at any zoom and density) --
+KERNEL_CONFIG = ["c.InlineBackend.figure_formats = {'svg'}"]
+
 # Notebook kernels inherit this process's environment. Keep TensorFlow's C++ INFO and
 # WARNING lines off the pages.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -31,7 +34,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _IPYTHON_DIR = DOCS_DIR / "_build" / "ipython"
 (_IPYTHON_DIR / "profile_default").mkdir(parents=True, exist_ok=True)
 (_IPYTHON_DIR / "profile_default" / "ipython_kernel_config.py").write_text(
-    "c.IPKernelApp.capture_fd_output = False\n", encoding="utf-8"
+    "c.IPKernelApp.capture_fd_output = False\n" + "".join(f"{line}\n" for line in KERNEL_CONFIG),
+    encoding="utf-8",
 )
 os.environ["IPYTHONDIR"] = str(_IPYTHON_DIR)
 # Keras prints progress bars for `fit`; in a notebook they are rewritten with '\r'.
@@ -77,6 +81,8 @@ extensions = [
     "korean_search",
     "notebook_links",
     "page_meta",
+    "korean_ui",
+    "mathml_math",
 ]
 
 # Build output and execution artefacts must never be read back as sources.
@@ -133,6 +139,7 @@ html_theme = "furo"
 html_baseurl = SITE_URL
 html_static_path = ["_static"]
 html_css_files = ["kerasguide.css"]
+html_js_files = ["kerasguide.js"]
 html_last_updated_fmt = "%Y-%m-%d"
 html_theme_options = {
     "source_repository": REPOSITORY_URL,
@@ -169,6 +176,15 @@ notfound_context = {
     ),
 }
 notfound_urls_prefix = "/" + SITE_URL.split("://", 1)[-1].split("/", 1)[-1].strip("/") + "/"
+
+# -- Korean interface (docs/locale/, docs/_templates/, docs/_ext/korean_ui.py) ------------------
+# The theme's and Sphinx's strings come from docs/locale/ko/LC_MESSAGES/sphinx.po (Sphinx compiles
+# it); an absolute path, since Sphinx looks up the browser-side catalog relative to the cwd.
+locale_dirs = [str(DOCS_DIR / "locale")]
+
+# -- Math without a CDN (docs/_ext/mathml_math.py) ---------------------------------------------
+# LaTeX becomes MathML at build time: no MathJax script, no request to another host.
+html_math_renderer = "mathml"
 
 # -- Sharing (docs/_ext/page_meta.py) ---------------------------------------------------------
 # og:description and the social card's alt text use each page's front-matter description

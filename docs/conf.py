@@ -83,6 +83,7 @@ extensions = [
     "page_meta",
     "korean_ui",
     "mathml_math",
+    "glossary_index",
 ]
 
 # Build output and execution artefacts must never be read back as sources.
@@ -190,12 +191,16 @@ html_math_renderer = "mathml"
 # og:description and the social card's alt text use each page's front-matter description
 # (myst.html_meta.description) instead of the page's first words.
 
-# -- Korean search (docs/_ext/korean_search.py) ------------------------------------------------
+# -- Korean search (docs/_ext/korean_search/) ---------------------------------------------------
 # Korean search language: kiwipiepy splits words into morphemes at index time; the browser
 # strips particles from queries. Spelling variants come from the glossary entries (first term
 # line = the form the site uses). `-D korean_search=0` builds with Sphinx's own search.
 korean_search = True
 korean_search_glossary = "glossary"
+# Result ranking (BM25 over the Korean index) through Sphinx's own option for a custom scorer.
+html_search_scorer = str(DOCS_DIR / "_ext" / "korean_search" / "scorer.js")
+# Common misspellings that the glossary does not list: the first form is the one the site uses.
+korean_search_variants = [["옵티마이저", "옵티마이져"], ["그레이디언트", "그라디언트"]]
 
 # -- Notebooks: download and Colab (docs/_ext/notebook_links.py, colab_notebooks.py) -----------
 # Every executable page links its executed notebook (.ipynb with outputs) and opens

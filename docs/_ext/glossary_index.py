@@ -111,7 +111,6 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         if targets:
             nav = nodes.raw("", jump_index_html(targets), format="html")
             glossary.parent.insert(glossary.parent.index(glossary), nav)
-        glossary["classes"].append("kg-glossary")
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -42,6 +42,7 @@ ENGLISH_UI = (
     "Last updated",
     "Toggle",
     "Link to this",
+    "Copy",
     "Copy to clipboard",
     "Copied",
     "Edit this page",

@@ -57,7 +57,10 @@ def build_site(session: nox.Session, *extra_args: str) -> None:
 def build_pdf(session: nox.Session) -> None:
     """The PDF edition: a singlehtml build printed by Chromium (html/kerasguide.pdf)."""
     session.run(
-        "sphinx-build", "-W", "--keep-going", "-b", "singlehtml", "-d", str(BUILD_DIR / "doctrees"),
+        "sphinx-build", "-W", "--keep-going", "-b", "singlehtml",
+        # Its own environment: singlehtml files every page's search and index entries under
+        # 'index', which must not leak into the HTML site's environment.
+        "-d", str(BUILD_DIR / "doctrees-singlehtml"),
         str(DOCS_SRC), str(BUILD_DIR / "singlehtml"),
         env=notebook_env(session),
     )  # fmt: skip

@@ -223,8 +223,9 @@ def test_the_analyser_is_pure_python_without_sphinx() -> None:
 
 
 def test_query_splitter_and_scorer_are_sphinx_hooks(glossary: KoreanAnalyser) -> None:
-    """검색어 분리기는 검색 언어 코드에(splitQuery), 순위는 html_search_scorer 파일에 있다."""
+    """검색어 처리(Stemmer, splitQuery)는 검색 언어 코드에, 순위는 html_search_scorer 파일에."""
     code = korean_search.render_js(glossary)
+    assert "var Stemmer = function" in code
     assert "var splitQuery = " in code
     assert "Scorer.score =" not in code  # 페이지를 읽을 때 덮어쓰지 않는다
     scorer = korean_search.SCORER.read_text(encoding="utf-8")
@@ -240,4 +241,10 @@ def test_query_splitter_and_scorer_are_sphinx_hooks(glossary: KoreanAnalyser) ->
 def test_search_page_uses_the_scorer_file(site_dir: Path) -> None:
     language_data = (site_dir / "_static" / "language_data.js").read_text(encoding="utf-8")
     assert "KoreanSearch.textScore(docname, KoreanSearch.lastTerms, score)" in language_data
-    assert "var splitQuery = " in language_data
+    assert "var Stemmer = function" in language_data
+
+
+def test_compound_nouns_index_their_tail(glossary: KoreanAnalyser) -> None:
+    """붙여 쓴 합성 명사의 뒷부분도 색인한다: '경사 하강법' 검색(두 단어 모두)이 맞는다."""
+    terms = glossary.terms("미니 배치 경사하강법을 쓴다")
+    assert {"경사하강법", "경사", "하강법"} <= set(terms)

@@ -196,6 +196,10 @@ class KoreanAnalyser:
                     continue
                 if len(run) > 1:
                     bases.append(text[run[0].start : run[-1].end])
+                    # 뒷부분 합성어도(``경사하강법`` → ``하강법``): 띄어 쓴 검색어
+                    # ``경사 하강법`` 의 두 단어가 붙여 쓴 페이지에서도 모두 맞는다.
+                    for k in range(1, len(run) - 1):
+                        bases.append(text[run[k].start : run[-1].end])
                 run = [token] if token is not None and _base_tag(token.tag) in SPAN_TAGS else []
             lead, count = eojeol.lead_span(start)
             if lead and not _HANGUL_WORD.fullmatch(lead):

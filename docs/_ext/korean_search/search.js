@@ -4,7 +4,8 @@
  * - Stemmer: searchtools.js가 검색어 단어마다 stemWord()를 부른다. 조사와 어미를 떼되, 뗀 결과가
  *   색인된 대표 단어(명사, 어간, 합성어)일 때만 뗀다. 표기 변형은 색인과 같은 표로 바꾸고, 영어
  *   단어는 Sphinx의 영어 검색과 같은 Snowball 어간 추출기로 줄인다.
- * - splitQuery: 띄어 쓴 명사(경사 하강법)를 붙인 꼴이 색인된 대표 단어이면 한 단어로 잇는다.
+ * - 검색어의 표기 변형(옵티마이져)은 검색하기 전에 대표 표기(옵티마이저)로 바꾼다.
+ * - splitQuery: 띄어 쓴 명사(경사 하강법)는 붙인 꼴로 찾는 편이 더 많이 찾으면 한 단어로 잇는다.
  * - KoreanSearch.textScore: 본문 일치 결과의 점수. 순위는 scorer.js(Sphinx의 html_search_scorer)가
  *   이 함수로 매긴다.
  * - 용어집 용어에 맞은 결과의 요약에는 용어의 뜻풀이를 보인다.
@@ -145,12 +146,19 @@ const KoreanSearch = (() => {
     return normalize(lowered);
   };
 
+  /** 대표 단어가 나오는 문서들(보조 데이터의 단어 빈도표에서). */
+  const docsOf = (term) => {
+    const d = data();
+    return new Set(d !== null && has(d.tf, term) ? d.tf[term].map(([doc]) => doc) : []);
+  };
+
   /**
-   * 검색어 단어들 가운데 이웃한 한글 단어(최대 세 개)를 붙인 꼴이 대표 단어이면 하나로 잇는다:
-   * "경사 하강법" → "경사하강법", "손실 함수를" → "손실함수를". 색인은 띄어 쓴 명사 어절을 붙인
-   * 꼴로도 색인하므로(korean_search/analyser.py), 붙여 쓴 페이지와 띄어 쓴 페이지를 함께 찾는다.
+   * 띄어 쓴 검색어 단어들을 붙일지 정한다. 이웃한 한글 단어 둘이나 셋을 붙인 꼴(경사 하강법 →
+   * 경사하강법)이 대표 단어이고, 그 단어가 나오는 문서가 따로 쓴 단어들이 모두 나오는 문서보다
+   * 적지 않으면 붙인다. "텐서플로우 플랫폼"처럼 따로 찾는 편이 더 많이 찾는 말은 그대로 둔다.
    */
   const joinCompounds = (words) => {
+    if (data() === null) return words;
     const joined = [];
     let i = 0;
     while (i < words.length) {
@@ -158,9 +166,16 @@ const KoreanSearch = (() => {
       for (let n = Math.min(3, words.length - i); n >= 2; n--) {
         const parts = words.slice(i, i + n);
         if (!parts.every((w) => hangul.test(w))) continue;
-        const word = parts.join("");
-        if (candidates(word.toLowerCase()).some((c) => isBase(normalize(c)))) {
-          joined.push(word);
+        const term = stem(parts.join(""));
+        if (!isBase(term)) continue;
+        const together = docsOf(term);
+        let apart = null;
+        for (const part of parts) {
+          const docs = docsOf(stem(part));
+          apart = apart === null ? docs : new Set([...apart].filter((doc) => docs.has(doc)));
+        }
+        if (together.size >= apart.size) {
+          joined.push(parts.join(""));
           taken = n;
           break;
         }
@@ -224,15 +239,15 @@ const KoreanSearch = (() => {
     normalize,
     candidates,
     stem,
-    joinCompounds,
     canonicalQuery,
+    joinCompounds,
     textScore,
     dataFile,
     lastTerms: [],
   };
 })();
 
-/* searchtools.js의 기본 분리기(글자·숫자·밑줄이 아닌 곳에서 나눈다)에 붙여 쓰기를 더한다. */
+/* searchtools.js의 기본 분리기(글자·숫자·밑줄이 아닌 곳에서 나눈다)에 붙여 쓰기 판단을 더한다. */
 var splitQuery = (query) =>
   KoreanSearch.joinCompounds(
     query.split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu).filter((term) => term),

@@ -49,11 +49,12 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _STATE_FILENAME = "korean_search.pickle"
-_STATE_VERSION = 2
+# 분석기가 색인하는 단어가 바뀌면 올린다: 모든 문서를 다시 색인한다.
+_STATE_VERSION = 3
 
 
 def render_js(analyser: KoreanAnalyser) -> str:
-    """language_data.js에 들어갈 검색어 처리 코드(Stemmer, splitQuery)를 만든다."""
+    """language_data.js에 들어갈 검색어 처리 코드(Stemmer와 검색어 보조 함수)를 만든다."""
     return _render_js(analyser, Path(package_dir))
 
 

@@ -146,11 +146,18 @@ MEASURE = """
 
 
 @pytest.fixture(scope="session")
-def visit(browser: Any, base_url: str) -> Iterator[Callable[[str, str, str], Visit]]:
-    """``visit(page_name, width, theme)``: 페이지를 한 번 열어 재고, 결과를 기억해 둔다."""
+def visit(
+    browser: Any, base_url: str, pytestconfig: pytest.Config
+) -> Iterator[Callable[[str, str, str], Visit]]:
+    """``visit(page_name, width, theme)``: 페이지를 한 번 열어 재고, 결과를 기억해 둔다.
+
+    문제(옆으로 밀림, 다른 호스트 요청, 심각한 접근성 문제, 스크립트 오류)가 보이면 그 모습을
+    pytest-playwright의 ``--output`` 폴더 아래 ``reader/`` 에 화면 전체로 찍어 둔다.
+    """
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
+    shots = Path(pytestconfig.getoption("--output", "test-results")) / "reader"
     cache: dict[tuple[str, str, str], Visit] = {}
     local = urlparse(base_url).netloc
 
@@ -192,6 +199,13 @@ def visit(browser: Any, base_url: str) -> Iterator[Callable[[str, str, str], Vis
             for violation in results.response["violations"]
             if violation["impact"] in ("serious", "critical")
         ]
+        problem = (
+            measured["documentWidth"] > measured["viewportWidth"] or outside or serious or errors
+        )
+        if problem:
+            shots.mkdir(parents=True, exist_ok=True)
+            name = f"{page_name.replace('/', '_')}-{width}-{theme}.png"
+            page.screenshot(path=str(shots / name), full_page=True)
         cache[key] = Visit(
             url=url,
             document_width=measured["documentWidth"],

@@ -22,6 +22,7 @@ PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 DOCS_SRC = ROOT / "docs"
 BUILD_DIR = DOCS_SRC / "_build"
 HTML_DIR = BUILD_DIR / "html"
+PDF_FILE = HTML_DIR / "kerasguide.pdf"
 # Sphinx builds with every core; myst-nb executes notebooks in the parallel read phase.
 STRICT_HTML = ["-j", "auto", "-W", "--keep-going", "-b", "html", "-d", str(BUILD_DIR / "doctrees")]
 
@@ -49,6 +50,21 @@ def build_site(session: nox.Session, *extra_args: str) -> None:
         "sphinx-build", *STRICT_HTML, *extra_args, str(DOCS_SRC), str(HTML_DIR),
         env=notebook_env(session),
     )  # fmt: skip
+    # The home page links the PDF edition: every site build prints it too.
+    build_pdf(session)
+
+
+def build_pdf(session: nox.Session) -> None:
+    """The PDF edition: a singlehtml build printed by Chromium (html/kerasguide.pdf)."""
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-b", "singlehtml",
+        # Its own environment: singlehtml files every page's search and index entries under
+        # 'index', which must not leak into the HTML site's environment.
+        "-d", str(BUILD_DIR / "doctrees-singlehtml"),
+        str(DOCS_SRC), str(BUILD_DIR / "singlehtml"),
+        env=notebook_env(session),
+    )  # fmt: skip
+    session.run("python", "docs/_ext/pdf_edition.py", str(BUILD_DIR / "singlehtml"), str(PDF_FILE))
 
 
 @nox.session
@@ -59,6 +75,14 @@ def docs(session: nox.Session) -> None:
         shutil.rmtree(BUILD_DIR, ignore_errors=True)
     build_site(session, *(a for a in session.posargs if a != "--fresh"))
     session.log(f"사이트가 만들어졌다: {HTML_DIR / 'index.html'}")
+
+
+@nox.session
+def pdf(session: nox.Session) -> None:
+    """Only the PDF edition (docs/_build/html/kerasguide.pdf); `nox -s docs` makes it too."""
+    install(session, "docs")
+    build_pdf(session)
+    session.log(f"PDF판이 만들어졌다: {PDF_FILE}")
 
 
 @nox.session(name="docs-live")
@@ -97,7 +121,12 @@ def tests(session: nox.Session) -> None:
     build_site(session)
     env = notebook_env(session)
     # pytest's own exit codes pass through: 5 (no tests collected) fails the session too.
-    session.run("pytest", f"--site-dir={HTML_DIR}", *session.posargs, env=env)
+    # A failed browser test keeps its Playwright trace and a screenshot (pytest-playwright).
+    browser_artifacts = [
+        "--tracing=retain-on-failure", "--screenshot=only-on-failure",
+        f"--output={BUILD_DIR / 'test-results'}",
+    ]  # fmt: skip
+    session.run("pytest", f"--site-dir={HTML_DIR}", *browser_artifacts, *session.posargs, env=env)
 
 
 @nox.session

@@ -124,6 +124,18 @@ QUERIES: list[tuple[str, str]] = [
     ("요금", "ch03/environment"),
     ("검증", "ch03/keras-api"),
     ("컴파일", "ch03/keras-api"),
+    # 흔한 오타와 띄어쓰기 변형(페이지와 용어집은 다른 표기를 쓴다)
+    ("옵티마이져", "ch03/keras-api"),
+    ("옵티마이져를 고르는 법", "ch03/keras-api"),
+    ("경사 하강법", "ch03/keras-api"),
+    ("그라디언트 테이프", "ch03/tensorflow-basics"),
+    ("그레이디언트테이프", "ch03/tensorflow-basics"),
+    ("미니배치", "ch03/keras-api"),
+    ("활성화함수", "ch03/keras-api"),
+    ("작업 환경", "ch03/environment"),
+    ("체크 포인트", "guides/long-training"),
+    ("텐서 플로우", "ch03/tensorflow"),
+    ("밀집 층", "ch03/keras-api"),
 ]
 
 

@@ -21,6 +21,9 @@ SITE_URL: str = _PROJECT["urls"]["Homepage"]
 REPOSITORY_URL: str = _PROJECT["urls"]["Source"]
 REPOSITORY_BRANCH = "main"
 
+# -- Figures: notebook kernels draw matplotlib figures as SVG (sharp at any zoom and density) --
+KERNEL_CONFIG = ["c.InlineBackend.figure_formats = {'svg'}"]
+
 # Notebook kernels inherit this process's environment. Keep TensorFlow's C++ INFO and
 # WARNING lines off the pages.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -31,7 +34,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _IPYTHON_DIR = DOCS_DIR / "_build" / "ipython"
 (_IPYTHON_DIR / "profile_default").mkdir(parents=True, exist_ok=True)
 (_IPYTHON_DIR / "profile_default" / "ipython_kernel_config.py").write_text(
-    "c.IPKernelApp.capture_fd_output = False\n", encoding="utf-8"
+    "c.IPKernelApp.capture_fd_output = False\n" + "".join(f"{line}\n" for line in KERNEL_CONFIG),
+    encoding="utf-8",
 )
 os.environ["IPYTHONDIR"] = str(_IPYTHON_DIR)
 # Keras prints progress bars for `fit`; in a notebook they are rewritten with '\r'.
@@ -77,6 +81,9 @@ extensions = [
     "korean_search",
     "notebook_links",
     "page_meta",
+    "korean_ui",
+    "mathml_math",
+    "glossary_index",
 ]
 
 # Build output and execution artefacts must never be read back as sources.
@@ -133,6 +140,7 @@ html_theme = "furo"
 html_baseurl = SITE_URL
 html_static_path = ["_static"]
 html_css_files = ["kerasguide.css"]
+html_js_files = ["kerasguide.js"]
 html_last_updated_fmt = "%Y-%m-%d"
 html_theme_options = {
     "source_repository": REPOSITORY_URL,
@@ -170,16 +178,29 @@ notfound_context = {
 }
 notfound_urls_prefix = "/" + SITE_URL.split("://", 1)[-1].split("/", 1)[-1].strip("/") + "/"
 
+# -- Korean interface (docs/locale/, docs/_templates/, docs/_ext/korean_ui.py) ------------------
+# The theme's and Sphinx's strings come from docs/locale/ko/LC_MESSAGES/sphinx.po (Sphinx compiles
+# it); an absolute path, since Sphinx looks up the browser-side catalog relative to the cwd.
+locale_dirs = [str(DOCS_DIR / "locale")]
+
+# -- Math without a CDN (docs/_ext/mathml_math.py) ---------------------------------------------
+# LaTeX becomes MathML at build time: no MathJax script, no request to another host.
+html_math_renderer = "mathml"
+
 # -- Sharing (docs/_ext/page_meta.py) ---------------------------------------------------------
 # og:description and the social card's alt text use each page's front-matter description
 # (myst.html_meta.description) instead of the page's first words.
 
-# -- Korean search (docs/_ext/korean_search.py) ------------------------------------------------
+# -- Korean search (docs/_ext/korean_search/) ---------------------------------------------------
 # Korean search language: kiwipiepy splits words into morphemes at index time; the browser
 # strips particles from queries. Spelling variants come from the glossary entries (first term
 # line = the form the site uses). `-D korean_search=0` builds with Sphinx's own search.
 korean_search = True
 korean_search_glossary = "glossary"
+# Result ranking (BM25 over the Korean index) through Sphinx's own option for a custom scorer.
+html_search_scorer = str(DOCS_DIR / "_ext" / "korean_search" / "scorer.js")
+# Common misspellings that the glossary does not list: the first form is the one the site uses.
+korean_search_variants = [["옵티마이저", "옵티마이져"], ["그레이디언트", "그라디언트"]]
 
 # -- Notebooks: download and Colab (docs/_ext/notebook_links.py, colab_notebooks.py) -----------
 # Every executable page links its executed notebook (.ipynb with outputs) and opens

@@ -1,4 +1,4 @@
-"""한국어 검색 확장(docs/_ext/korean_search.py)의 분리기와 정규화.
+"""한국어 검색 확장(docs/_ext/korean_search/)의 분리기와 정규화.
 
 브라우저 쪽(검색어에서 조사 떼기, 순위)은 tests/browser/test_search.py가 실제 사이트에서 본다.
 """
@@ -204,3 +204,47 @@ def test_indexing_the_site_costs_little(plain: KoreanAnalyser) -> None:
     text = "케라스는 파이썬으로 작성된 딥러닝 API다"
     assert plain.split(text) is plain.split(text)
     assert plain.kiwi is KoreanAnalyser().kiwi
+
+
+def test_the_analyser_is_pure_python_without_sphinx() -> None:
+    """분석기(korean_search.analyser)는 Sphinx 없이 돈다: 새 인터프리터에서 불러 본다."""
+    import subprocess
+
+    code = (
+        "import sys; sys.path.insert(0, 'docs/_ext');"
+        "import korean_search.analyser as a;"
+        "print(a.KoreanAnalyser([['옵티마이저', '옵티마이져']]).normalize('옵티마이져'));"
+        "print(any(m == 'sphinx' or m.startswith('sphinx.') for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["옵티마이저", "False"]
+
+
+def test_query_splitter_and_scorer_are_sphinx_hooks(glossary: KoreanAnalyser) -> None:
+    """검색어 처리(Stemmer, splitQuery)는 검색 언어 코드에, 순위는 html_search_scorer 파일에."""
+    code = korean_search.render_js(glossary)
+    assert "var Stemmer = function" in code
+    assert "var splitQuery = " in code
+    assert "Scorer.score =" not in code  # 페이지를 읽을 때 덮어쓰지 않는다
+    scorer = korean_search.SCORER.read_text(encoding="utf-8")
+    assert re.search(r"^var Scorer = \{", scorer, re.M)
+    # searchtools.js는 Scorer가 이미 있으면 제 기본값을 쓰지 않는다: 기본 가중치를 모두 갖춘다.
+    for key in ("objNameMatch", "objPartialMatch", "objPrio", "objPrioDefault", "title",
+                "partialTitle", "term", "partialTerm"):  # fmt: skip
+        assert re.search(rf"^\s+{key}:", scorer, re.M), key
+    conf = (ROOT / "docs" / "conf.py").read_text(encoding="utf-8")
+    assert 'html_search_scorer = str(DOCS_DIR / "_ext" / "korean_search" / "scorer.js")' in conf
+
+
+def test_search_page_uses_the_scorer_file(site_dir: Path) -> None:
+    language_data = (site_dir / "_static" / "language_data.js").read_text(encoding="utf-8")
+    assert "KoreanSearch.textScore(docname, KoreanSearch.lastTerms, score)" in language_data
+    assert "var Stemmer = function" in language_data
+
+
+def test_compound_nouns_index_their_tail(glossary: KoreanAnalyser) -> None:
+    """붙여 쓴 합성 명사의 뒷부분도 색인한다: '경사 하강법' 검색(두 단어 모두)이 맞는다."""
+    terms = glossary.terms("미니 배치 경사하강법을 쓴다")
+    assert {"경사하강법", "경사", "하강법"} <= set(terms)

@@ -90,41 +90,47 @@ def base_url(site_server: str) -> str:
     return site_server
 
 
+# -- Playwright: pytest-playwright's fixtures (browser, context, page) on Debian's Chromium --------
+# `nox -s tests` passes --tracing=retain-on-failure and --screenshot=only-on-failure: a failed
+# browser test leaves its trace (`playwright show-trace`) and a screenshot under --output.
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright가 브라우저를 띄울 때의 인자: 내려받은 브라우저 대신 데비안의 Chromium."""
     if not CHROMIUM.is_file():
         message = f"{CHROMIUM}가 없다: apt-get install chromium"
         if os.environ.get("CI"):
             pytest.fail(message + " (CI에서는 브라우저 테스트를 건너뛰지 않는다)")
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    return {
+        **browser_type_launch_args,
+        "executable_path": str(CHROMIUM),
+        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+    }
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **browser_context_args,
+        "accept_downloads": True,
+        "permissions": ["clipboard-read", "clipboard-write"],
+    }
 
 
-@pytest.fixture
-def context(browser: Any, base_url: str) -> Iterator[Any]:
-    context = browser.new_context(accept_downloads=True)
+@pytest.fixture(autouse=True)
+def _generous_timeouts(request: pytest.FixtureRequest) -> None:
     # 두 코어 기계에서 다른 작업(노트북 커널)과 함께 돌 때도 넉넉하게.
-    context.set_default_timeout(60_000)
-    context.set_default_navigation_timeout(60_000)
-    origin = "{0.scheme}://{0.netloc}".format(urlparse(base_url))
-    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
-    yield context
-    context.close()
+    if "context" in request.fixturenames:
+        context = request.getfixturevalue("context")
+        context.set_default_timeout(60_000)
+        context.set_default_navigation_timeout(60_000)
 
 
 @pytest.fixture
-def page_errors() -> list[str]:
-    return []
-
-
-@pytest.fixture
-def page(context: Any, page_errors: list[str]) -> Iterator[Any]:
-    page = context.new_page()
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
-    yield page
-    page.close()
+def page_errors(page: Any) -> list[str]:
+    """페이지에서 잡히지 않은 자바스크립트 오류."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors

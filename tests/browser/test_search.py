@@ -12,7 +12,7 @@ import re
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import pytest
 from bs4 import BeautifulSoup
@@ -108,9 +108,11 @@ def test_results_contain_the_word(page: Any, base_url: str, site_dir: Path, noun
 def test_particles_typed_in_the_query_are_stripped(
     page: Any, base_url: str, typed: str, bare: str
 ) -> None:
-    bare_results = text_results(page, base_url, bare)
+    # 문서 단위로 견준다: 용어집은 조사 없는 검색어로는 용어(색인 항목)로, 조사가 붙은 검색어로는
+    # 본문 일치로 나온다.
+    bare_results = set(search(page, base_url, bare))
     assert bare_results
-    assert text_results(page, base_url, typed) == bare_results
+    assert set(search(page, base_url, typed)) == bare_results
 
 
 @pytest.mark.parametrize(
@@ -119,8 +121,9 @@ def test_particles_typed_in_the_query_are_stripped(
 def test_glossary_spelling_variants_find_each_other(
     page: Any, base_url: str, site_dir: Path, first: str, second: str
 ) -> None:
-    results = text_results(page, base_url, first)
-    assert results == text_results(page, base_url, second)
+    # 용어집은 본문 일치 대신 용어(색인 항목)로 나올 수 있으므로 모든 종류의 결과를 본다.
+    results = set(search(page, base_url, first))
+    assert results == set(search(page, base_url, second))
     using_either = {
         doc
         for doc, text in page_texts(site_dir).items()
@@ -131,8 +134,8 @@ def test_glossary_spelling_variants_find_each_other(
 
 def test_compound_written_together_or_apart(page: Any, base_url: str, site_dir: Path) -> None:
     """'손실함수'로도 '손실 함수'로도, 어느 쪽으로 쓴 페이지든 찾는다."""
-    together = text_results(page, base_url, "손실함수")
-    apart = text_results(page, base_url, "손실 함수")
+    together = set(search(page, base_url, "손실함수"))
+    apart = set(search(page, base_url, "손실 함수"))
     using = {doc for doc, text in page_texts(site_dir).items() if re.search(r"손실 ?함수", text)}
     assert using
     assert using <= together
@@ -202,3 +205,43 @@ def test_result_summaries_leave_out_the_notebook_links(page: Any, base_url: str)
     summaries = page.locator("#search-results p.context").all_inner_texts()
     assert summaries
     assert not any("노트북 내려받기" in text for text in summaries)
+
+
+# -- 표기 변형, 띄어쓰기, 용어집 결과 -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [("옵티마이져", "옵티마이저"), ("경사 하강법", "경사하강법"), ("옵티마이져를", "옵티마이저를")],
+)
+def test_spelling_and_spacing_variants_find_what_the_canonical_form_finds(
+    page: Any, base_url: str, variant: str, canonical: str
+) -> None:
+    expected = search(page, base_url, canonical)
+    assert len(expected) >= 2
+    assert search(page, base_url, variant) == expected
+
+
+def test_glossary_hit_shows_the_definition_once(page: Any, base_url: str) -> None:
+    search(page, base_url, "옵티마이저")
+    items = page.locator("#search-results ul.search > li")
+    hrefs = items.evaluate_all("els => els.map(e => e.querySelector('a').getAttribute('href'))")
+    glossary = [h for h in hrefs if h.startswith("glossary.html")]
+    # 용어 하나(읽을 수 있는 앵커)로 한 번만 나오고, 같은 페이지의 본문 일치는 겹쳐 나오지 않는다.
+    assert glossary == ["glossary.html#term-옵티마이저"]
+    hit = items.filter(has=page.locator('a[href="glossary.html#term-옵티마이저"]'))
+    hit.locator("p.context").wait_for()
+    summary = hit.inner_text()
+    assert "optimizer" in summary and "가중치" in summary  # 뜻풀이가 보인다
+    assert len(hrefs) == len(set(h.split("#")[0] for h in hrefs))
+
+
+def test_glossary_has_a_jump_index_to_readable_anchors(page: Any, base_url: str) -> None:
+    page.goto(base_url + "glossary.html")
+    links = page.locator("nav.glossary-jump a")
+    assert links.count() >= 10
+    for href in links.evaluate_all("els => els.map(e => e.getAttribute('href'))"):
+        assert re.fullmatch(r"#term-[\w-]+", href), href
+        assert page.locator(f"[id='{href[1:]}']").count() == 1
+    page.locator("nav.glossary-jump a", has_text="ㅇ").click()
+    assert re.search(r"#term-\w", unquote(page.url))

@@ -1,10 +1,14 @@
 /*
- * 한국어 검색어 처리 (korean_search.py가 language_data.js에 넣는다).
+ * 한국어 검색어 처리 (korean_search 확장이 language_data.js에 넣는다).
  *
  * - Stemmer: searchtools.js가 검색어 단어마다 stemWord()를 부른다. 조사와 어미를 떼되, 뗀 결과가
  *   색인된 대표 단어(명사, 어간, 합성어)일 때만 뗀다. 표기 변형은 색인과 같은 표로 바꾸고, 영어
  *   단어는 Sphinx의 영어 검색과 같은 Snowball 어간 추출기로 줄인다.
- * - Scorer.score: 본문 일치 결과의 순위를 BM25(단어 빈도, 드문 정도, 문서 길이)와 제목 일치로 매긴다.
+ * - 검색어의 표기 변형(옵티마이져)은 검색하기 전에 대표 표기(옵티마이저)로 바꾼다.
+ * - splitQuery: 띄어 쓴 명사(경사 하강법)는 붙인 꼴로 찾는 편이 더 많이 찾으면 한 단어로 잇는다.
+ * - KoreanSearch.textScore: 본문 일치 결과의 점수. 순위는 scorer.js(Sphinx의 html_search_scorer)가
+ *   이 함수로 매긴다.
+ * - 용어집 용어에 맞은 결과의 요약에는 용어의 뜻풀이를 보인다.
  *
  * 대표 단어와 빈도는 빌드가 끝날 때 쓰는 _static/korean_search_data.js(검색 페이지에서만 읽는다)에
  * 있다. 그 파일이 없으면 검색 색인 자체를 대표 단어 목록으로 쓴다.
@@ -142,6 +146,46 @@ const KoreanSearch = (() => {
     return normalize(lowered);
   };
 
+  /** 대표 단어가 나오는 문서들(보조 데이터의 단어 빈도표에서). */
+  const docsOf = (term) => {
+    const d = data();
+    return new Set(d !== null && has(d.tf, term) ? d.tf[term].map(([doc]) => doc) : []);
+  };
+
+  /**
+   * 띄어 쓴 검색어 단어들을 붙일지 정한다. 이웃한 한글 단어 둘이나 셋을 붙인 꼴(경사 하강법 →
+   * 경사하강법)이 대표 단어이고, 그 단어가 나오는 문서가 따로 쓴 단어들이 모두 나오는 문서보다
+   * 적지 않으면 붙인다. "텐서플로우 플랫폼"처럼 따로 찾는 편이 더 많이 찾는 말은 그대로 둔다.
+   */
+  const joinCompounds = (words) => {
+    if (data() === null) return words;
+    const joined = [];
+    let i = 0;
+    while (i < words.length) {
+      let taken = 1;
+      for (let n = Math.min(3, words.length - i); n >= 2; n--) {
+        const parts = words.slice(i, i + n);
+        if (!parts.every((w) => hangul.test(w))) continue;
+        const term = stem(parts.join(""));
+        if (!isBase(term)) continue;
+        const together = docsOf(term);
+        let apart = null;
+        for (const part of parts) {
+          const docs = docsOf(stem(part));
+          apart = apart === null ? docs : new Set([...apart].filter((doc) => docs.has(doc)));
+        }
+        if (together.size >= apart.size) {
+          joined.push(parts.join(""));
+          taken = n;
+          break;
+        }
+      }
+      if (taken === 1) joined.push(words[i]);
+      i += taken;
+    }
+    return joined;
+  };
+
   const idfOf = (df, n) => Math.log(1 + (n - df + 0.5) / (df + 0.5));
 
   /**
@@ -178,8 +222,36 @@ const KoreanSearch = (() => {
     return Math.round(total * 100) / 100;
   };
 
-  return { normalize, candidates, stem, textScore, dataFile, lastTerms: [] };
+  /**
+   * 검색어의 표기 변형을 대표 표기로: "옵티마이져를" → "옵티마이저를". Sphinx는 색인 항목(용어집
+   * 용어)을 검색어 원문과 견주므로, 원문부터 바꿔야 변형으로도 용어집 항목이 나온다.
+   */
+  const canonicalQuery = (query) =>
+    query.replace(/[\uac00-\ud7a3]+/g, (word) => {
+      for (const option of candidates(word)) {
+        if (has(variants, option) && hangul.test(variants[option]))
+          return variants[option] + word.slice(option.length);
+      }
+      return word;
+    });
+
+  return {
+    normalize,
+    candidates,
+    stem,
+    canonicalQuery,
+    joinCompounds,
+    textScore,
+    dataFile,
+    lastTerms: [],
+  };
 })();
+
+/* searchtools.js의 기본 분리기(글자·숫자·밑줄이 아닌 곳에서 나눈다)에 붙여 쓰기 판단을 더한다. */
+var splitQuery = (query) =>
+  KoreanSearch.joinCompounds(
+    query.split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu).filter((term) => term),
+  );
 
 /* searchtools.js는 검색할 때마다 new Stemmer()를 만들고 단어마다 stemWord()를 부른다. */
 var Stemmer = function () {
@@ -203,31 +275,43 @@ var Stemmer = function () {
     ];
 })();
 
-/* 결과 아래의 요약문에서도 색인하지 않는 부분(no-search, 예: 노트북 링크 상자)은 뺀다. */
+/*
+ * 결과 아래의 요약문: 색인하지 않는 부분(no-search, 예: 노트북 링크 상자)은 빼고, 용어집 용어에
+ * 맞은 결과(앵커가 용어집의 dt)에는 용어와 그 뜻풀이(dd)를 보인다.
+ */
 (() => {
   const install = () => {
     if (typeof Search === "undefined" || Search.koreanSummary) return false;
     Search.koreanSummary = true;
     const htmlToText = Search.htmlToText;
+    const parseQuery = Search._parseQuery;
+    Search._parseQuery = (query) => parseQuery(KoreanSearch.canonicalQuery(query));
+    // 용어집 용어(색인 항목)로 나온 페이지는 본문 일치로 한 번 더 나오지 않는다.
+    const performSearch = Search._performSearch;
+    Search._performSearch = (...args) => {
+      const results = performSearch(...args);
+      const indexed = new Set(results.filter((r) => r[6] === "index").map((r) => r[0]));
+      return results.filter((r) => !(r[6] === "text" && indexed.has(r[0])));
+    };
     Search.htmlToText = (htmlString, anchor) => {
       const doc = new DOMParser().parseFromString(htmlString, "text/html");
-      doc.querySelectorAll(".no-search").forEach((el) => el.remove());
+      doc.querySelectorAll(".no-search, .headerlink").forEach((el) => el.remove());
+      const target = anchor ? doc.getElementById(decodeURIComponent(anchor.slice(1))) : null;
+      if (target !== null && target.tagName === "DT" && target.closest("dl.glossary")) {
+        // 한 항목의 여러 표기(dt 여러 개) 다음에 뜻풀이(dd)가 온다.
+        let first = target;
+        while (first.previousElementSibling && first.previousElementSibling.tagName === "DT")
+          first = first.previousElementSibling;
+        const terms = [];
+        let next = first;
+        while (next !== null && next.tagName === "DT") {
+          terms.push(next.textContent.trim());
+          next = next.nextElementSibling;
+        }
+        const definition = next !== null ? next.textContent.replace(/\s+/g, " ").trim() : "";
+        return `${terms.join(", ")}: ${definition}`;
+      }
       return htmlToText(doc.documentElement.outerHTML, anchor);
-    };
-    return true;
-  };
-  if (!install()) document.addEventListener("DOMContentLoaded", install);
-})();
-
-/* 본문 일치 결과의 순위: KoreanSearch.textScore (BM25 + 제목 일치). */
-(() => {
-  const install = () => {
-    if (typeof Scorer === "undefined" || Scorer.koreanSearch) return false;
-    Scorer.koreanSearch = true;
-    Scorer.score = (result) => {
-      const [docname, , , , score, , kind] = result;
-      if (kind !== "text") return score;
-      return KoreanSearch.textScore(docname, KoreanSearch.lastTerms, score);
     };
     return true;
   };

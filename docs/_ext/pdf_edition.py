@@ -1,0 +1,171 @@
+"""강의의 PDF판: 한 페이지로 빌드한 사이트(``singlehtml``)를 Chromium으로 인쇄한다.
+
+``nox -s docs`` (그리고 ``nox -s tests``)가 HTML 사이트를 빌드한 뒤 부른다::
+
+    python docs/_ext/pdf_edition.py docs/_build/singlehtml docs/_build/html/kerasguide.pdf
+
+한국어 글꼴은 koreanize-matplotlib가 함께 주는 나눔고딕(NanumGothic) TTF를 쓴다. 인쇄하는 페이지에
+``@font-face`` 로 넣으므로 이 기계에 한국어 글꼴이 없어도 되고, Chromium은 쓰인 글자만 골라 PDF에
+넣는다(임베드). 그 TTF에는 글꼴 제작 도구(VTT)의 원본 표(``TSI0`` … ``TSI5``)가 남아 있어서
+Chromium의 글꼴 검사기(OTS)가 웹 글꼴로 받지 않는다: fontTools로 그 표만 빼고 쓴다.
+
+브라우저는 데비안의 Chromium(``/usr/bin/chromium``)이다. 인쇄하는 동안 다른 호스트로 가는 요청은
+모두 막는다.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import importlib.util
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+FONT_URL = "/__pdf_fonts__/"
+
+#: 인쇄에만 쓰는 스타일: 글꼴, 사이트의 틀(목차, 머리글, 버튼)은 빼고 본문만.
+PRINT_CSS = f"""
+@font-face {{ font-family: "KG Nanum"; src: url("{FONT_URL}NanumGothic.ttf"); }}
+@font-face {{ font-family: "KG Nanum"; font-weight: 700;
+             src: url("{FONT_URL}NanumGothicBold.ttf"); }}
+@page {{ size: A4; margin: 16mm 14mm; }}
+body {{ --font-stack: "KG Nanum", sans-serif; --font-stack--headings: "KG Nanum", sans-serif;
+        --font-stack--monospace: "DejaVu Sans Mono", monospace, "KG Nanum"; }}
+body, h1, h2, h3, h4, p, li, td, th, dt, dd {{ font-family: "KG Nanum", sans-serif; }}
+pre, code, kbd, samp {{ font-family: "DejaVu Sans Mono", monospace, "KG Nanum"; }}
+.sidebar-drawer, .toc-drawer, .mobile-header, .back-to-top, .content-icon-container,
+.related-pages, .bottom-of-page, .copybtn, .kg-pdf-link, .nb-links, .headerlink,
+.skip-to-content, .glossary-jump {{ display: none !important; }}
+.page, .main, .content, .article-container {{ display: block !important; width: auto !important;
+        margin: 0 !important; padding: 0 !important; max-width: none !important; }}
+pre {{ white-space: pre-wrap !important; overflow-wrap: anywhere; }}
+.table-wrapper, .output.text_html, .math-wrapper {{ overflow: visible !important; }}
+img {{ max-width: 100% !important; break-inside: avoid; }}
+"""
+
+
+def font_dir() -> Path:
+    """koreanize-matplotlib가 설치된 곳의 나눔고딕 글꼴 폴더."""
+    spec = importlib.util.find_spec("koreanize_matplotlib")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location, "fonts")
+        if (folder / "NanumGothic.ttf").is_file():
+            return folder
+    raise FileNotFoundError(
+        "koreanize-matplotlib의 NanumGothic.ttf가 없다: pip install koreanize-matplotlib"
+    )
+
+
+def web_fonts(target: Path) -> Path:
+    """나눔고딕 보통·굵게를 웹 글꼴로 쓸 수 있게(VTT 원본 표를 빼고) ``target`` 에 쓴다."""
+    from fontTools.ttLib import TTFont
+
+    source = font_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("NanumGothic.ttf", "NanumGothicBold.ttf"):
+        font = TTFont(source / name)
+        for tag in [tag for tag in font.keys() if tag.startswith("TSI")]:  # noqa: SIM118
+            del font[tag]
+        font.save(target / name)
+    return target
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(directory))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def print_pdf(singlehtml_dir: Path, output: Path) -> Path:
+    """``singlehtml_dir/index.html`` 을 A4 PDF로 인쇄해 ``output`` 에 쓴다."""
+    from playwright.sync_api import Route, sync_playwright
+
+    index = singlehtml_dir / "index.html"
+    if not index.is_file():
+        raise FileNotFoundError(f"{index}가 없다: 먼저 sphinx-build -b singlehtml 로 빌드한다")
+    if not CHROMIUM.is_file():
+        raise FileNotFoundError(f"{CHROMIUM}가 없다: apt-get install chromium")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        serve(singlehtml_dir) as base,
+        sync_playwright() as playwright,
+    ):
+        fonts = web_fonts(Path(scratch))
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+
+        def route(route: Route) -> None:
+            url = route.request.url
+            if url.startswith(base + FONT_URL.lstrip("/")):
+                name = url.rsplit("/", 1)[-1]
+                route.fulfill(path=str(fonts / name), content_type="font/ttf")
+            elif url.startswith(base):
+                route.continue_()
+            else:
+                route.abort()
+
+        page.route("**/*", route)
+        page.emulate_media(media="print", color_scheme="light")
+        page.goto(base + "index.html", wait_until="load")
+        page.add_style_tag(content=PRINT_CSS)
+        statuses = page.evaluate(
+            """async () => {
+                await document.fonts.load('16px "KG Nanum"', '가');
+                await document.fonts.load('bold 16px "KG Nanum"', '가');
+                await document.fonts.ready;
+                return [...document.fonts]
+                    .filter((f) => f.family.includes('KG Nanum')).map((f) => f.status);
+            }"""
+        )
+        if not statuses or any(status != "loaded" for status in statuses):
+            raise RuntimeError(f"나눔고딕을 읽지 못했다: {statuses}")
+        page.pdf(
+            path=str(output),
+            format="A4",
+            print_background=True,
+            outline=True,
+            tagged=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=(
+                '<div style="font-size:8px;width:100%;text-align:center;">'
+                '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+            ),
+        )
+        browser.close()
+    return output
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("singlehtml_dir", type=Path, help="sphinx-build -b singlehtml 의 결과 폴더")
+    parser.add_argument("output", type=Path, help="만들 PDF 파일")
+    args = parser.parse_args(argv)
+    path = print_pdf(args.singlehtml_dir.resolve(), args.output.resolve())
+    print(f"PDF판: {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -24,11 +24,12 @@ PAGES: dict[str, int] = {
     "getting-started": 0,
     "ch03/index": 0,
     "ch03/tensorflow": 0,
-    "ch03/keras": 1,
+    "ch03/keras": 2,
     "ch03/history": 1,
     "ch03/environment": 0,
-    "ch03/tensorflow-basics": 3,
-    "ch03/keras-api": 1,
+    "ch03/tensorflow-basics": 4,
+    "ch03/keras-api": 4,
+    "ch03/backends": 0,
     "glossary": 0,
     "api": 0,
     "performance": 0,
@@ -182,3 +183,86 @@ def test_sitemap_lists_the_pages(site_dir: Path) -> None:
 def test_not_found_page_exists(site_dir: Path) -> None:
     soup = BeautifulSoup((site_dir / "404.html").read_text(encoding="utf-8"), "html.parser")
     assert "페이지" in soup.get_text()
+
+
+# Absolute paths of the machine that built the site: a traceback or a printed path leaks them.
+BUILD_PATH = re.compile(r"(/work/|/home/|/tmp/|/Users/|/root/|site-packages|\.nox/|[A-Z]:\\)")
+
+
+@pytest.mark.parametrize("docname", executable_docnames())
+def test_no_build_machine_paths_in_outputs(site_dir: Path, docname: str) -> None:
+    for output in article(soup_of(site_dir, docname)).select("div.cell_output"):
+        text = output.get_text()
+        match = BUILD_PATH.search(text) or (str(ROOT) in text and str(ROOT))
+        assert not match, f"{docname}: an output shows a build-machine path: {text[:300]!r}"
+
+
+def test_backends_page_ran_keras_on_tensorflow_and_on_jax(site_dir: Path) -> None:
+    body = article(soup_of(site_dir, "ch03/backends"))
+    outputs = "\n".join(o.get_text() for o in body.select("div.cell_output"))
+    # The page's own kernel runs Keras on JAX (hidden first cell), ...
+    assert "이 커널의 케라스 백엔드: jax" in outputs
+    # ... and the same Keras script ran once per backend, each printing its own backend.
+    for backend in ("tensorflow", "jax"):
+        assert f"[KERAS_BACKEND={backend}]" in outputs
+        assert f"백엔드: {backend}" in outputs
+    assert "EagerTensor" in outputs and "jax" in outputs.lower()
+    # The hidden cell that picks the backend is not shown; the PyTorch listing is not run.
+    assert 'os.environ["KERAS_BACKEND"] = "jax"' not in body.select("div.cell")[0].get_text()
+    listings = [
+        p for p in body.select("div.highlight-python pre") if "import torch" in p.get_text()
+    ]
+    assert listings, "the PyTorch listing is missing"
+    for pre in listings:
+        assert pre.find_parent("div", class_="cell") is None, "PyTorch code must not be a code cell"
+        box = pre.find_parent("div", class_="admonition")
+        assert box is not None and "실행하지 않은 코드" in box.get_text()
+
+
+def test_backends_give_the_same_losses(site_dir: Path) -> None:
+    text = article(soup_of(site_dir, "ch03/backends")).get_text()
+    runs = re.findall(r"에포크별 손실: ([0-9. ]+)", text)
+    assert len(runs) == 2, runs
+    tf_losses, jax_losses = ([float(v) for v in run.split()] for run in runs)
+    assert len(tf_losses) == len(jax_losses) == 5
+    assert max(abs(a - b) for a, b in zip(tf_losses, jax_losses, strict=True)) <= 2e-4
+
+
+def test_loss_table_by_problem_type(site_dir: Path) -> None:
+    body = article(soup_of(site_dir, "ch03/keras-api"))
+    table = next(
+        t for t in body.find_all("table") if "손실 함수" in t.get_text() and "회귀" in t.get_text()
+    )
+    rows = {
+        row.find_all("td")[0].get_text(strip=True): row.get_text(" ", strip=True)
+        for row in table.find_all("tr")
+        if row.find_all("td")
+    }
+    expected = {
+        "회귀": ("mean_squared_error",),
+        "이진 분류": ("sigmoid", "binary_crossentropy"),
+        "다중 분류": ("softmax", "sparse_categorical_crossentropy"),
+        "원-핫": ("softmax", "categorical_crossentropy"),
+        "다중 레이블": ("sigmoid", "binary_crossentropy"),
+    }
+    for problem, words in expected.items():
+        row = next((text for name, text in rows.items() if problem in name), None)
+        assert row is not None, f"no row for {problem}: {list(rows)}"
+        for word in words:
+            assert word in row, f"{problem}: {word} missing from {row!r}"
+
+
+def _glue_roles(docname: str) -> list[str]:
+    source = (DOCS / f"{docname}.md").read_text(encoding="utf-8")
+    return re.findall(r"\{glue:text\}`([^`:]+)", source)
+
+
+@pytest.mark.parametrize("docname", [d for d in executable_docnames() if _glue_roles(d)])
+def test_glued_values_are_pasted(site_dir: Path, docname: str) -> None:
+    body = article(soup_of(site_dir, docname))
+    text = body.get_text()
+    assert "{glue" not in text and "glue:text" not in text
+    pasted = body.select("span.pasted-text")
+    assert len(pasted) >= len(_glue_roles(docname)), f"{docname}: glued values missing"
+    for span in pasted:  # every glued value in these pages is a number
+        float(span.get_text(strip=True).replace(",", ""))

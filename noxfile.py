@@ -6,6 +6,7 @@ Sessions reuse their virtualenvs (TensorFlow is installed once per session), and
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
@@ -44,11 +45,12 @@ def notebook_env(session: nox.Session) -> dict[str, str]:
     return {"JUPYTER_DATA_DIR": str(data_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
+def build_command(*extra_args: str) -> list[str]:
+    return ["sphinx-build", *STRICT_HTML, *extra_args, str(DOCS_SRC), str(HTML_DIR)]
+
+
 def build_site(session: nox.Session, *extra_args: str) -> None:
-    session.run(
-        "sphinx-build", *STRICT_HTML, *extra_args, str(DOCS_SRC), str(HTML_DIR),
-        env=notebook_env(session),
-    )  # fmt: skip
+    session.run(*build_command(*extra_args), env=notebook_env(session))
 
 
 @nox.session
@@ -92,12 +94,19 @@ def notebooks(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit tests, the strict site build, then tests that read the built site and browse it."""
+    """Unit tests, the strict site build, then tests that read the built site and browse it.
+
+    The site is built (after pytest's collection) only when a selected test reads it, so
+    `nox -s tests -- -k fit` runs the library's tests without building the site.
+    """
     install(session, "docs", "test")
-    build_site(session)
     env = notebook_env(session)
     # pytest's own exit codes pass through: 5 (no tests collected) fails the session too.
-    session.run("pytest", f"--site-dir={HTML_DIR}", *session.posargs, env=env)
+    session.run(
+        "pytest", f"--site-dir={HTML_DIR}", f"--build-site={shlex.join(build_command())}",
+        *session.posargs,
+        env=env,
+    )  # fmt: skip
 
 
 @nox.session

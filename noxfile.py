@@ -84,12 +84,15 @@ def notebooks(session: nox.Session) -> None:
 
     `nox -s notebooks -- --check` only reports notebooks that drifted from their pages.
     """
-    # jupytext reads the pages; docs/conf.py (read for the repository URL) imports matplotlib.
-    wanted = ("jupytext", "matplotlib")
+    # jupytext reads the pages; the settings come from pyproject (tomli before Python 3.11).
     session.install(
-        *(r for r in nox.project.dependency_groups(PYPROJECT, "docs") if r.startswith(wanted))
+        *(r for r in nox.project.dependency_groups(PYPROJECT, "docs") if r.startswith("jupytext")),
+        "tomli; python_version < '3.11'",
     )
-    session.run("python", "docs/_ext/colab_notebooks.py", *session.posargs)
+    session.run(
+        "python", "-m", "colab_notebooks", *session.posargs,
+        env={"PYTHONPATH": str(DOCS_SRC / "_ext")},
+    )  # fmt: skip
 
 
 @nox.session

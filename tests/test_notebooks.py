@@ -1,6 +1,6 @@
 """코랩 노트북(docs/notebooks/*.ipynb): 원본 페이지와 맞는지, 새 커널에서 끝까지 실행되는지.
 
-노트북은 docs/_ext/colab_notebooks.py가 MyST 페이지에서 만든다(`nox -s notebooks`). 실행
+노트북은 docs/_ext/colab_notebooks/가 MyST 페이지에서 만든다(`nox -s notebooks`). 실행
 테스트는 노트북의 설치 셀(코랩에서 강의 저장소의 kerasguide를 설치하는 셀)을, 이 작업 트리의
 kerasguide를 불러오는지 확인하는 셀로 바꾸고 nbclient로 위에서부터 실행한다.
 """
@@ -126,8 +126,6 @@ def test_expected_errors_are_caught_so_run_all_continues() -> None:
 
 
 def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -> None:
-    import notebook_links
-
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_markdown_cell("# 제목\n\n{term}`층`(layer)을 쌓는다."),
@@ -144,7 +142,7 @@ def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -
     source, target = tmp_path / "in.ipynb", tmp_path / "out" / "page.ipynb"
     nbformat.write(nb, source)
     settings = colab_notebooks.Settings("https://github.com/o/r", "main", "https://o.github.io/r/")
-    notebook_links.clean_download(source, target, "page", settings)
+    colab_notebooks.clean_download(source, target, "page", settings)
     cleaned = nbformat.read(target, as_version=4)
     assert [cell.cell_type for cell in cleaned.cells] == ["markdown", "code"]
     assert cleaned.cells[0].source == "# 제목\n\n층(layer)을 쌓는다."

@@ -112,6 +112,60 @@ def tests(session: nox.Session) -> None:
     )  # fmt: skip
 
 
+# The library's own tests: no built site, no Sphinx, no notebooks (tests-lib, compat).
+LIBRARY_TESTS = [
+    "-m", "not site and not browser and not sphinx",
+    "--ignore=tests/sphinx", "--ignore=tests/test_notebooks.py",
+    "--ignore=tests/test_korean_search.py",
+]  # fmt: skip
+
+
+@nox.session(name="tests-lib")
+def tests_lib(session: nox.Session) -> None:
+    """The library's tests alone, in a virtualenv without the site's packages.
+
+    For Python versions the site cannot be built with (Sphinx 9 needs 3.11), and for a quick
+    check of the library: `nox -s tests-lib -- -k fit`.
+    """
+    session.install("-e", ".[plot]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", *LIBRARY_TESTS, *session.posargs)
+
+
+@nox.session
+@nox.parametrize("part", ["library", "docs"])
+def compat(session: nox.Session, part: str) -> None:
+    """Everything at the lowest versions pyproject allows, resolved together by uv.
+
+    `library`: kerasguide (with its extras) and the test group, lowest-direct: the library's
+    tests. `docs`: the same plus the docs group (the packages the pages import, at their
+    floors): the docs tooling's tests and every Colab notebook executed in a fresh kernel,
+    its install cell replaced by a check that the checkout's kerasguide is imported.
+    """
+    if session.venv_backend != "uv":
+        session.error("compat needs uv's resolver: install nox with `pip install 'nox[uv]'`")
+    groups = ["test"] if part == "library" else ["docs", "test"]
+    # --upgrade: resolve afresh, so a reused virtualenv never keeps versions above the floors.
+    session.install(
+        "--resolution", "lowest-direct", "--upgrade",
+        "-e", ".[plot]", *nox.project.dependency_groups(PYPROJECT, *groups),
+    )  # fmt: skip
+    versions = ["tensorflow", "keras", "numpy"]
+    if part == "docs":
+        versions += ["sphinx", "myst-nb", "pandas", "matplotlib"]
+    session.run(
+        "python", "-c", "import sys, importlib.metadata as m; "
+        "print(*(f'{d}=={m.version(d)}' for d in sys.argv[1:]))", *versions,
+    )  # fmt: skip
+    if part == "library":
+        session.run("pytest", *LIBRARY_TESTS, *session.posargs)
+    else:
+        session.run(
+            "pytest", "tests/test_notebooks.py", "tests/test_korean_search.py", "tests/sphinx",
+            *session.posargs,
+            env=notebook_env(session),
+        )  # fmt: skip
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff (lint and format check) and mypy (strict) on the package."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from colab_notebooks.colab import (
-    COLAB_PREINSTALLED,
     DOCS_DIR,
     INSTALL_CELL_ROLE,
     METADATA_KEY,
@@ -47,7 +46,6 @@ def setup(app: Any) -> dict[str, Any]:
 
 
 __all__ = [
-    "COLAB_PREINSTALLED",
     "DOCS_DIR",
     "INSTALL_CELL_ROLE",
     "METADATA_KEY",

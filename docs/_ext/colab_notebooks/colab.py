@@ -4,9 +4,9 @@
 노트북을 읽고, 코랩에서 그대로 실행되도록 고친다.
 
 * 맨 앞에 안내 셀과 설치 셀을 넣는다. 설치 셀은 ``kerasguide[plot]`` 을 강의 저장소에서 설치하고
-  (저장소 주소와 브랜치는 ``project_settings``), 페이지가 불러오는 패키지 가운데 코랩에 없는 것
-  (pyproject의 ``docs`` 그룹에 적힌 버전)을 함께 설치한다. 페이지가 상대 경로로 읽는 저장소의
-  데이터 파일(``_data/...``)도 내려받는다.
+  (저장소 주소와 브랜치는 ``project_settings``), 페이지가 불러오는 패키지를 pyproject의
+  ``docs`` 그룹에 적힌 하한으로 함께 설치한다(코랩의 버전이 낮으면 올린다). 페이지가 상대
+  경로로 읽는 저장소의 데이터 파일(``_data/...``)도 내려받는다.
 * 마크다운 셀은 ``convert`` 모듈이 보통 마크다운으로 바꾼다.
 * ``raises-exception`` 태그가 붙은 셀(일부러 오류를 내는 셀)은 ``try``/``except`` 로 감싸 오류를
   출력한다. 코랩의 '모두 실행'은 태그를 모르고 첫 오류에서 멈추기 때문이다.
@@ -37,10 +37,6 @@ DOCS_DIR = project_settings.DOCS_DIR
 ROOT_DIR = project_settings.ROOT_DIR
 NOTEBOOKS_DIR = ROOT_DIR / project_settings.NOTEBOOKS_DIR
 
-#: 코랩 런타임에 이미 설치된 패키지(불러오는 이름). 설치 셀에 넣지 않는다.
-COLAB_PREINSTALLED = frozenset(
-    {"tensorflow", "keras", "numpy", "matplotlib", "sklearn", "scipy", "pandas", "PIL"}
-)
 #: 불러오는 이름과 배포 이름이 다른 패키지.
 IMPORT_TO_DISTRIBUTION = {"sklearn": "scikit-learn", "PIL": "pillow", "yaml": "pyyaml"}
 #: 설치 셀 표시(테스트가 이 셀을 로컬 점검 셀로 바꾼다).
@@ -136,19 +132,20 @@ def data_files(codes: list[str], page_dir: Path) -> list[str]:
 
 
 def extra_requirements(codes: list[str]) -> list[str]:
-    """페이지가 불러오지만 코랩에 없고 kerasguide가 설치하지도 않는 패키지의 요구 사항."""
+    """페이지가 불러오는 패키지 가운데 pyproject ``docs`` 그룹에 적힌 것의 요구 사항(하한 포함).
+
+    사이트는 이 하한에서 실행하고 시험한다(``nox -s compat``). 코랩에 이미 있는 패키지(케라스,
+    텐서플로, 판다스 등)도 적는다: 코랩 런타임의 버전이 하한보다 낮으면 설치 셀이 올린다.
+    kerasguide가 설치하는 패키지(텐서플로, 케라스, 넘파이)의 라이브러리 하한은 kerasguide 자신의
+    요구 사항이 지킨다.
+    """
     table = project_settings.dependency_group("docs")
     found = []
     for module in dict.fromkeys(m for code in codes for m in _top_level_imports(code)):
-        if (
-            module in COLAB_PREINSTALLED
-            or module == "kerasguide"
-            or module in sys.stdlib_module_names
-        ):
+        if module == "kerasguide" or module in sys.stdlib_module_names:
             continue
-        distribution = project_settings.normalize_distribution(
-            IMPORT_TO_DISTRIBUTION.get(module, module)
-        )
+        name = IMPORT_TO_DISTRIBUTION.get(module, module)
+        distribution = project_settings.normalize_distribution(name)
         if distribution in table:
             found.append(table[distribution])
     return sorted(found)
@@ -157,13 +154,39 @@ def extra_requirements(codes: list[str]) -> list[str]:
 # -- 노트북 -------------------------------------------------------------------------------------
 
 
-def _title(nb: Any) -> str:
+def notebook_title(nb: Any) -> str:
+    """노트북의 첫 ``#`` 제목."""
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             match = re.search(r"^#\s+(.+)$", cell.source, re.M)
             if match:
                 return match.group(1).strip()
     return ""
+
+
+def install_code(codes: list[str], page_dir: Path | None, settings: Settings) -> str:
+    """설치 셀의 코드: kerasguide와 페이지가 불러오는 패키지, 페이지가 읽는 데이터 파일.
+
+    코랩 노트북과 사이트에서 내려받는 노트북의 첫 코드 셀이다(``%pip`` 은 노트북의 커널이 쓰는
+    파이썬 환경에 설치한다: 코랩에서도, 내 컴퓨터의 주피터에서도).
+    """
+    requirements = [settings.install_requirement(), *extra_requirements(codes)]
+    install = (
+        "# 이 노트북에 필요한 패키지를 설치한다(코랩 런타임마다 한 번).\n"
+        "%pip install -q " + " ".join(f'"{r}"' for r in requirements)
+    )
+    files = data_files(codes, page_dir) if page_dir is not None else []
+    if files and page_dir is not None:
+        folder = page_dir.resolve().relative_to(ROOT_DIR).as_posix()
+        install += (
+            "\n\n# 이 페이지가 읽는 데이터 파일을 저장소에서 내려받는다.\n"
+            "import pathlib\n"
+            "import urllib.request\n\n"
+            f"for name in {files!r}:\n"
+            "    pathlib.Path(name).parent.mkdir(parents=True, exist_ok=True)\n"
+            f'    urllib.request.urlretrieve(f"{settings.raw_url(folder)}/{{name}}", name)'
+        )
+    return install
 
 
 def build_notebook(docname: str, path: Path, settings: Settings) -> Any:
@@ -173,13 +196,12 @@ def build_notebook(docname: str, path: Path, settings: Settings) -> Any:
 
     source_nb = jupytext.read(path, fmt="md:myst")
     codes = [cell.source for cell in source_nb.cells if cell.cell_type == "code"]
-    requirements = [settings.install_requirement(), *extra_requirements(codes)]
     has_errors = any(
         "raises-exception" in cell.metadata.get("tags", [])
         for cell in source_nb.cells
         if cell.cell_type == "code"
     )
-    title = _title(source_nb)
+    title = notebook_title(source_nb)
 
     intro = [
         f"> 이 노트북은 강의 사이트 kerasguide의 [{title}]({settings.page_url(docname)}) "
@@ -194,21 +216,7 @@ def build_notebook(docname: str, path: Path, settings: Settings) -> Any:
             "> 몇몇 셀은 무엇이 안 되는지 보이려고 일부러 오류를 낸다. "
             "그런 셀은 '모두 실행'이 멈추지 않도록 오류를 잡아 출력만 하게 바꾸어 두었다.",
         ]
-    install = (
-        "# 이 노트북에 필요한 패키지를 설치한다(코랩 런타임마다 한 번).\n"
-        "%pip install -q " + " ".join(f'"{r}"' for r in requirements)
-    )
-    files = data_files(codes, path.parent)
-    if files:
-        folder = path.parent.relative_to(ROOT_DIR).as_posix()
-        install += (
-            "\n\n# 이 페이지가 읽는 데이터 파일을 저장소에서 내려받는다.\n"
-            "import pathlib\n"
-            "import urllib.request\n\n"
-            f"for name in {files!r}:\n"
-            "    pathlib.Path(name).parent.mkdir(parents=True, exist_ok=True)\n"
-            f'    urllib.request.urlretrieve(f"{settings.raw_url(folder)}/{{name}}", name)'
-        )
+    install = install_code(codes, path.parent, settings)
     cells = [
         nbformat.v4.new_markdown_cell("\n".join(intro)),
         nbformat.v4.new_code_cell(install, metadata={METADATA_KEY: {"role": INSTALL_CELL_ROLE}}),

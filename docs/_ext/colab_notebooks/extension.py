@@ -84,7 +84,8 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         Path(config.output_folder).parent / DOWNLOAD_FOLDER / Path(*parts).with_suffix(".ipynb")
     )
     cache_path = config.execution_cache_path if config.execution_mode == "cache" else None
-    clean_download(executed, download, docname, settings, cache_path)
+    page_dir = Path(env.doc2path(docname)).parent
+    clean_download(executed, download, docname, settings, cache_path, page_dir)
 
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:

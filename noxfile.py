@@ -6,6 +6,7 @@ Sessions reuse their virtualenvs (TensorFlow is installed once per session), and
 
 from __future__ import annotations
 
+import shlex
 import shutil
 from pathlib import Path
 
@@ -45,26 +46,31 @@ def notebook_env(session: nox.Session) -> dict[str, str]:
     return {"JUPYTER_DATA_DIR": str(data_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
 
 
+def build_command(*extra_args: str) -> list[str]:
+    return ["sphinx-build", *STRICT_HTML, *extra_args, str(DOCS_SRC), str(HTML_DIR)]
+
+
 def build_site(session: nox.Session, *extra_args: str) -> None:
-    session.run(
-        "sphinx-build", *STRICT_HTML, *extra_args, str(DOCS_SRC), str(HTML_DIR),
-        env=notebook_env(session),
-    )  # fmt: skip
-    # The home page links the PDF edition: every site build prints it too.
-    build_pdf(session)
+    env = notebook_env(session)
+    for command in [build_command(*extra_args), *pdf_commands()]:
+        session.run(*command, env=env)
 
 
-def build_pdf(session: nox.Session) -> None:
-    """The PDF edition: a singlehtml build printed by Chromium (html/kerasguide.pdf)."""
-    session.run(
-        "sphinx-build", "-W", "--keep-going", "-b", "singlehtml",
-        # Its own environment: singlehtml files every page's search and index entries under
-        # 'index', which must not leak into the HTML site's environment.
-        "-d", str(BUILD_DIR / "doctrees-singlehtml"),
-        str(DOCS_SRC), str(BUILD_DIR / "singlehtml"),
-        env=notebook_env(session),
-    )  # fmt: skip
-    session.run("python", "docs/_ext/pdf_edition.py", str(BUILD_DIR / "singlehtml"), str(PDF_FILE))
+def pdf_commands() -> list[list[str]]:
+    """The PDF edition: a singlehtml build printed by Chromium (html/kerasguide.pdf).
+
+    The home page links the PDF, so every site build (docs, tests) runs these too.
+    """
+    return [
+        [
+            "sphinx-build", "-W", "--keep-going", "-b", "singlehtml",
+            # Its own environment: singlehtml files every page's search and index entries
+            # under 'index', which must not leak into the HTML site's environment.
+            "-d", str(BUILD_DIR / "doctrees-singlehtml"),
+            str(DOCS_SRC), str(BUILD_DIR / "singlehtml"),
+        ],
+        ["python", "docs/_ext/pdf_edition.py", str(BUILD_DIR / "singlehtml"), str(PDF_FILE)],
+    ]  # fmt: skip
 
 
 @nox.session
@@ -106,19 +112,25 @@ def notebooks(session: nox.Session) -> None:
 
     `nox -s notebooks -- --check` only reports notebooks that drifted from their pages.
     """
-    # jupytext reads the pages; docs/conf.py (read for the repository URL) imports matplotlib.
-    wanted = ("jupytext", "matplotlib")
+    # jupytext reads the pages; the settings come from pyproject (tomli before Python 3.11).
     session.install(
-        *(r for r in nox.project.dependency_groups(PYPROJECT, "docs") if r.startswith(wanted))
+        *(r for r in nox.project.dependency_groups(PYPROJECT, "docs") if r.startswith("jupytext")),
+        "tomli; python_version < '3.11'",
     )
-    session.run("python", "docs/_ext/colab_notebooks.py", *session.posargs)
+    session.run(
+        "python", "-m", "colab_notebooks", *session.posargs,
+        env={"PYTHONPATH": str(DOCS_SRC / "_ext")},
+    )  # fmt: skip
 
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit tests, the strict site build, then tests that read the built site and browse it."""
+    """Unit tests, the strict site build, then tests that read the built site and browse it.
+
+    The site is built (after pytest's collection) only when a selected test reads it, so
+    `nox -s tests -- -k fit` runs the library's tests without building the site.
+    """
     install(session, "docs", "test")
-    build_site(session)
     env = notebook_env(session)
     # pytest's own exit codes pass through: 5 (no tests collected) fails the session too.
     # A failed browser test keeps its Playwright trace and a screenshot (pytest-playwright).
@@ -126,7 +138,80 @@ def tests(session: nox.Session) -> None:
         "--tracing=retain-on-failure", "--screenshot=only-on-failure",
         f"--output={BUILD_DIR / 'test-results'}",
     ]  # fmt: skip
-    session.run("pytest", f"--site-dir={HTML_DIR}", *browser_artifacts, *session.posargs, env=env)
+    builds = [f"--build-site={shlex.join(c)}" for c in [build_command(), *pdf_commands()]]
+    session.run(
+        "pytest", f"--site-dir={HTML_DIR}", *builds, *browser_artifacts, *session.posargs,
+        env={**env, "KERAS_BACKEND": "tensorflow"},
+    )  # fmt: skip
+    # The library again on Keras's other backend (the pages, the site and Sphinx stay on
+    # TensorFlow): every test of fit, the layer and env runs on both.
+    for backend in BACKENDS[1:]:
+        session.log(f"라이브러리 테스트를 케라스의 {backend} 백엔드에서 다시 실행한다.")
+        session.run(
+            "pytest", *LIBRARY_TESTS, *session.posargs,
+            env={"KERAS_BACKEND": backend},
+            success_codes=[0, 5],  # 5: the arguments selected only site or browser tests
+        )  # fmt: skip
+
+
+# The library's own tests: no built site, no Sphinx, no notebooks (tests-lib, compat).
+LIBRARY_TESTS = [
+    "-m", "not site and not browser and not sphinx",
+    "--ignore=tests/sphinx", "--ignore=tests/test_notebooks.py",
+    "--ignore=tests/test_korean_search.py",
+]  # fmt: skip
+
+
+# Keras backends the library is tested on (KERAS_BACKEND); the site's pages run on TensorFlow.
+BACKENDS = ["tensorflow", "jax"]
+
+
+@nox.session(name="tests-lib")
+@nox.parametrize("backend", BACKENDS)
+def tests_lib(session: nox.Session, backend: str) -> None:
+    """The library's tests alone on one Keras backend, without the site's packages.
+
+    For Python versions the site cannot be built with (Sphinx 9 needs 3.11), and for a quick
+    check of the library: `nox -s tests-lib -- -k fit` (both backends), or one backend:
+    `nox -s "tests-lib(backend='jax')"`.
+    """
+    session.install("-e", ".[plot,jax]", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", *LIBRARY_TESTS, *session.posargs, env={"KERAS_BACKEND": backend})
+
+
+@nox.session
+@nox.parametrize("part", ["library", "docs"])
+def compat(session: nox.Session, part: str) -> None:
+    """Everything at the lowest versions pyproject allows, resolved together by uv.
+
+    `library`: kerasguide (with its extras) and the test group, lowest-direct: the library's
+    tests. `docs`: the same plus the docs group (the packages the pages import, at their
+    floors): the docs tooling's tests and every Colab notebook executed in a fresh kernel,
+    its install cell replaced by a check that the checkout's kerasguide is imported.
+    """
+    if session.venv_backend != "uv":
+        session.error("compat needs uv's resolver: install nox with `pip install 'nox[uv]'`")
+    groups = ["test"] if part == "library" else ["docs", "test"]
+    # --upgrade: resolve afresh, so a reused virtualenv never keeps versions above the floors.
+    session.install(
+        "--resolution", "lowest-direct", "--upgrade",
+        "-e", ".[plot]", *nox.project.dependency_groups(PYPROJECT, *groups),
+    )  # fmt: skip
+    versions = ["tensorflow", "keras", "numpy"]
+    if part == "docs":
+        versions += ["sphinx", "myst-nb", "pandas", "matplotlib"]
+    session.run(
+        "python", "-c", "import sys, importlib.metadata as m; "
+        "print(*(f'{d}=={m.version(d)}' for d in sys.argv[1:]))", *versions,
+    )  # fmt: skip
+    if part == "library":
+        session.run("pytest", *LIBRARY_TESTS, *session.posargs)
+    else:
+        session.run(
+            "pytest", "tests/test_notebooks.py", "tests/test_korean_search.py", "tests/sphinx",
+            *session.posargs,
+            env=notebook_env(session),
+        )  # fmt: skip
 
 
 @nox.session

@@ -5,41 +5,54 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from typing import Any
 
 DOCS_DIR = Path(__file__).parent.resolve()
 ROOT_DIR = DOCS_DIR.parent
-sys.path.insert(0, str(DOCS_DIR / "_ext"))
+if str(DOCS_DIR / "_ext") not in sys.path:
+    sys.path.insert(0, str(DOCS_DIR / "_ext"))
 
-# The site's public address and the repository live in one place: pyproject's [project.urls].
-_PROJECT = tomllib.loads((ROOT_DIR / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-SITE_URL: str = _PROJECT["urls"]["Homepage"]
-REPOSITORY_URL: str = _PROJECT["urls"]["Source"]
-REPOSITORY_BRANCH = "main"
+# Settings read once from pyproject (docs/_ext/project_settings.py): the site's public address
+# and the repository live in one place, pyproject's [project.urls].
+from project_settings import (  # noqa: E402
+    NOTEBOOKS_DIR,
+    REPOSITORY_BRANCH,
+    REPOSITORY_URL,
+    SITE_URL,
+    VERSION,
+)
+
 
 # -- Figures: notebook kernels draw matplotlib figures as SVG (sharp at any zoom and density) --
+# (jupyter-cache does not see this: after changing it, rebuild with `nox -s docs -- --fresh`.)
 KERNEL_CONFIG = ["c.InlineBackend.figure_formats = {'svg'}"]
 
-# Notebook kernels inherit this process's environment. Keep TensorFlow's C++ INFO and
-# WARNING lines off the pages.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-# TensorFlow writes a few C++ start-up lines (CUDA probing, oneDNN notice) to file
-# descriptor 2 before any log level applies, and ipykernel copies fd output into the page
-# as stderr. Kernels of this build run with `capture_fd_output = False`, so those lines go
-# to the build log; Python-level warnings still reach the page and fail the strict build.
-_IPYTHON_DIR = DOCS_DIR / "_build" / "ipython"
-(_IPYTHON_DIR / "profile_default").mkdir(parents=True, exist_ok=True)
-(_IPYTHON_DIR / "profile_default" / "ipython_kernel_config.py").write_text(
-    "c.IPKernelApp.capture_fd_output = False\n" + "".join(f"{line}\n" for line in KERNEL_CONFIG),
-    encoding="utf-8",
-)
-os.environ["IPYTHONDIR"] = str(_IPYTHON_DIR)
-# Keras prints progress bars for `fit`; in a notebook they are rewritten with '\r'.
-os.environ.setdefault("PYTHONHASHSEED", "0")
+
+def _prepare_notebook_kernels(app: Any) -> None:
+    """Environment for the notebook kernels of this build (they inherit this process's).
+
+    Done when the build starts (``setup`` below), not when conf.py is imported.
+    """
+    # Keep TensorFlow's C++ INFO and WARNING lines off the pages.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow writes a few C++ start-up lines (CUDA probing, oneDNN notice) to file
+    # descriptor 2 before any log level applies, and ipykernel copies fd output into the page
+    # as stderr. Kernels of this build run with `capture_fd_output = False`, so those lines go
+    # to the build log; Python-level warnings still reach the page and fail the strict build.
+    ipython_dir = Path(app.doctreedir).parent / "ipython"
+    (ipython_dir / "profile_default").mkdir(parents=True, exist_ok=True)
+    (ipython_dir / "profile_default" / "ipython_kernel_config.py").write_text(
+        "c.IPKernelApp.capture_fd_output = False\n" + "".join(f"{line}\n" for line in KERNEL_CONFIG),
+        encoding="utf-8",
+    )
+    os.environ["IPYTHONDIR"] = str(ipython_dir)
+    # Fixed hashing, so that printed sets and dicts keep their order between builds.
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+def setup(app: Any) -> None:
+    # Before myst-nb's own builder-inited handler (priority 500) and any kernel start.
+    app.connect("builder-inited", _prepare_notebook_kernels, priority=100)
 
 
 def _register_korean_font() -> str:
@@ -60,7 +73,7 @@ project = "kerasguide"
 html_title = "케라스와 텐서플로: 실행하며 배우는 3장"
 author = "kerasguide 개발자들"
 copyright = "2026, kerasguide 개발자들"
-release = _PROJECT["version"]
+release = VERSION
 language = "ko"
 
 # -- General configuration ---------------------------------------------------------------------
@@ -79,7 +92,7 @@ extensions = [
     "library_dependency",
     "sitemap_all_pages",
     "korean_search",
-    "notebook_links",
+    "colab_notebooks",
     "page_meta",
     "korean_ui",
     "mathml_math",
@@ -202,10 +215,10 @@ html_search_scorer = str(DOCS_DIR / "_ext" / "korean_search" / "scorer.js")
 # Common misspellings that the glossary does not list: the first form is the one the site uses.
 korean_search_variants = [["옵티마이저", "옵티마이져"], ["그레이디언트", "그라디언트"]]
 
-# -- Notebooks: download and Colab (docs/_ext/notebook_links.py, colab_notebooks.py) -----------
+# -- Notebooks: download and Colab (docs/_ext/colab_notebooks/) -------------------------------
 # Every executable page links its executed notebook (.ipynb with outputs) and opens
 # docs/notebooks/<page>.ipynb in Colab; that notebook's first cell installs kerasguide from
 # this repository and branch. `nox -s notebooks` regenerates docs/notebooks/ from the pages.
 notebook_links_repository = REPOSITORY_URL
 notebook_links_branch = REPOSITORY_BRANCH
-notebook_links_dir = "docs/notebooks"
+notebook_links_dir = NOTEBOOKS_DIR

@@ -1,13 +1,20 @@
 """Shared pytest options and fixtures.
 
-`--site-dir` points the site tests at a built HTML site (`nox -s tests` builds it first and
-passes it). Without it, tests marked `site` or `browser` are skipped: that is only for a
-developer running the unit tests directly with `pytest tests/test_layers.py`.
+`--site-dir` points the site tests at a built HTML site. Without it, tests marked `site` or
+`browser` are skipped: that is only for a developer running the unit tests directly with
+`pytest tests/test_layers.py`.
+
+`--build-site=COMMAND` (passed by `nox -s tests`) builds that site with COMMAND after
+collection, and only when a selected test reads it: `nox -s tests` builds and tests
+everything, `nox -s tests -- -k fit` runs the library's tests without building the site.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,6 +28,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="built HTML site to test (nox -s tests passes docs/_build/html)",
     )
+    parser.addoption(
+        "--build-site",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help="build the site with COMMAND first (repeatable, run in order), if a selected test "
+        "reads it (nox -s tests)",
+    )
+
+
+def _reads_site(item: pytest.Item) -> bool:
+    return "site" in item.keywords or "browser" in item.keywords
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -29,8 +48,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason="no --site-dir given: run `nox -s tests` to build the site")
     for item in items:
-        if "site" in item.keywords or "browser" in item.keywords:
+        if _reads_site(item):
             item.add_marker(skip)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Build the site once, after `-k`/`-m` selection, if any selected test reads it."""
+    config = session.config
+    commands = config.getoption("--build-site")
+    if not commands or config.option.collectonly or not any(map(_reads_site, session.items)):
+        return
+    capture = config.pluginmanager.getplugin("capturemanager")
+    for command in commands:
+        # The build's own log goes to the terminal as it runs (a cold build takes minutes).
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            print(f"\n사이트를 빌드한다: {command}", flush=True)
+            returncode = subprocess.run(shlex.split(command), check=False).returncode
+        if returncode != 0:
+            pytest.exit(f"사이트 빌드가 실패했다 (종료 코드 {returncode}): {command}", returncode=1)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 """코랩 노트북(docs/notebooks/*.ipynb): 원본 페이지와 맞는지, 새 커널에서 끝까지 실행되는지.
 
-노트북은 docs/_ext/colab_notebooks.py가 MyST 페이지에서 만든다(`nox -s notebooks`). 실행
+노트북은 docs/_ext/colab_notebooks/가 MyST 페이지에서 만든다(`nox -s notebooks`). 실행
 테스트는 노트북의 설치 셀(코랩에서 강의 저장소의 kerasguide를 설치하는 셀)을, 이 작업 트리의
 kerasguide를 불러오는지 확인하는 셀로 바꾸고 nbclient로 위에서부터 실행한다.
 """
@@ -126,8 +126,6 @@ def test_expected_errors_are_caught_so_run_all_continues() -> None:
 
 
 def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -> None:
-    import notebook_links
-
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_markdown_cell("# 제목\n\n{term}`층`(layer)을 쌓는다."),
@@ -144,12 +142,39 @@ def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -
     source, target = tmp_path / "in.ipynb", tmp_path / "out" / "page.ipynb"
     nbformat.write(nb, source)
     settings = colab_notebooks.Settings("https://github.com/o/r", "main", "https://o.github.io/r/")
-    notebook_links.clean_download(source, target, "page", settings)
+    colab_notebooks.clean_download(source, target, "page", settings)
     cleaned = nbformat.read(target, as_version=4)
-    assert [cell.cell_type for cell in cleaned.cells] == ["markdown", "code"]
-    assert cleaned.cells[0].source == "# 제목\n\n층(layer)을 쌓는다."
-    assert cleaned.cells[1].outputs[0]["text"] == "1\n"
+    assert [cell.cell_type for cell in cleaned.cells] == ["markdown", "code", "markdown", "code"]
+    # The download begins like the Colab notebook: a note, then the install cell.
+    assert "https://o.github.io/r/page.html" in cleaned.cells[0].source
+    assert install_cell(cleaned) is cleaned.cells[1]
+    assert cleaned.cells[1].source.splitlines()[1] == (
+        '%pip install -q "kerasguide[plot] @ git+https://github.com/o/r@main"'
+    )
+    assert cleaned.cells[2].source == "# 제목\n\n층(layer)을 쌓는다."
+    assert cleaned.cells[3].outputs[0]["text"] == "1\n"
     assert "jupytext" not in cleaned.metadata and "kernelspec" in cleaned.metadata
+
+
+@pytest.mark.site
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_downloaded_notebook_begins_with_the_colab_install_cell(name: str, site_dir: Path) -> None:
+    from bs4 import BeautifulSoup
+
+    pages = colab_notebooks.executable_pages()
+    docname = next(d for d in pages if colab_notebooks.notebook_filename(d) == name)
+    page = BeautifulSoup((site_dir / f"{docname}.html").read_text("utf-8"), "html.parser")
+    link = page.select_one("a.notebook-download")
+    assert link is not None, f"{docname}: 노트북 내려받기 링크가 없다"
+    downloaded = nbformat.read((site_dir / docname).parent / link["href"], as_version=4)
+    assert downloaded.cells[0].cell_type == "markdown"
+    cell = install_cell(downloaded)
+    assert downloaded.cells.index(cell) == 1, "설치 셀은 안내 셀 바로 다음, 첫 코드 셀이어야 한다"
+    # The same packages (and data files) as the Colab notebook: it runs wherever that one does.
+    assert cell.source == install_cell(read(name)).source
+    assert not cell.get("outputs")
+    # The page's own code cells follow, with the outputs of the build.
+    assert any(c.get("outputs") for c in downloaded.cells if c.cell_type == "code")
 
 
 class _FakeTensorFlow:

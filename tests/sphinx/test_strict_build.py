@@ -59,8 +59,8 @@ class Site:
         (self.src / "conf.py").write_text(CONF, encoding="utf-8")
         self.write_lib("VALUE = 1\n")
 
-    def write_lib(self, text: str) -> None:
-        (self.lib / "__init__.py").write_text(text, encoding="utf-8")
+    def write_lib(self, text: str, module: str = "__init__") -> None:
+        (self.lib / f"{module}.py").write_text(text, encoding="utf-8")
 
     def write_page(self, name: str, body: str, *, notebook: bool = True) -> None:
         header = NOTEBOOK_HEADER if notebook else ""
@@ -147,6 +147,39 @@ def test_library_edit_reexecutes_only_pages_that_import_it(site: Site) -> None:
     assert "값 2" in outputs_of(site.html("uses_lib"))[0]
     # The page that does not import the library was neither re-read nor re-executed.
     assert outputs_of(site.html("plain")) == plain_before
+
+
+def test_module_edit_reexecutes_only_pages_that_loaded_that_module(site: Site) -> None:
+    # Both pages import the package; each loads one of its modules.
+    site.write_lib("", "__init__")
+    site.write_lib("A = 1\n", "a")
+    site.write_lib("B = 1\n", "b")
+    site.write_index("uses_a", "uses_b")
+    cell = "import random\nimport tinylib.{0}\nprint('값', tinylib.{0}.{1}, random.random())"
+    site.write_page("uses_a", "# A\n\n" + code_cell(cell.format("a", "A")))
+    site.write_page("uses_b", "# B\n\n" + code_cell(cell.format("b", "B")))
+    assert site.build().returncode == 0
+    first = {page: outputs_of(site.html(page)) for page in ("uses_a", "uses_b")}
+    assert "값 1" in first["uses_a"][0]
+
+    # Nothing changed: the second build takes both pages from the cache (the key that the
+    # first build chose, over every module, is kept while the loaded modules are unchanged).
+    (site.src / "uses_b.md").touch()
+    assert site.build().returncode == 0
+    assert {page: outputs_of(site.html(page)) for page in first} == first
+
+    site.write_lib("A = 2\n", "a")
+    result = site.build()
+    assert result.returncode == 0, result.stderr
+    assert "값 2" in outputs_of(site.html("uses_a"))[0]
+    assert outputs_of(site.html("uses_a")) != first["uses_a"]  # executed again: new number
+    # uses_b did not load tinylib.a: its random number came from the cache.
+    assert outputs_of(site.html("uses_b")) == first["uses_b"]
+
+    site.write_lib("B = 2\n", "b")
+    result = site.build()
+    assert result.returncode == 0, result.stderr
+    assert "값 2" in outputs_of(site.html("uses_b"))[0]
 
 
 def test_prose_edit_executes_nothing(site: Site) -> None:

@@ -1,11 +1,10 @@
 """실행되는 페이지 맨 위에 노트북 내려받기 링크와 '코랩에서 열기' 링크를 넣는다.
 
 * 내려받기: myst-nb가 페이지를 실행하고 남긴 노트북(``jupyter_execute/<docname>.ipynb``, 출력
-  포함)에서 빌드용 숨은 셀(``remove-cell`` 태그의 라이브러리 해시 셀)을 빼고, 마크다운 셀의 MyST
-  문법을 보통 마크다운으로 바꾼 사본을 만든다. Sphinx의 ``download_reference`` 로 연결하므로
-  사본은 ``_downloads/`` 로 복사되고 링크에는 ``download`` 속성이 붙는다.
-* 코랩: ``docs/notebooks/<docname의 /를 -로>.ipynb`` (``colab_notebooks.py`` 가 만들어 저장소에
-  두는 노트북)를 GitHub에서 여는 코랩 주소다.
+  포함)으로 ``download`` 모듈이 내려받을 사본을 만든다. Sphinx의 ``download_reference`` 로
+  연결하므로 사본은 ``_downloads/`` 로 복사되고 링크에는 ``download`` 속성이 붙는다.
+* 코랩: ``docs/notebooks/<docname의 /를 -로>.ipynb`` (``python -m colab_notebooks`` 가 만들어
+  저장소에 두는 노트북)를 GitHub에서 여는 코랩 주소다.
 
 링크 상자는 보이지 않는 노드(``nodes.Invisible``)의 하위 클래스로 만들어, 공유용 설명
 (sphinxext-opengraph의 ``og:description``)을 만들 때 건너뛰게 한다. ``no-search`` 클래스를 붙여
@@ -23,17 +22,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-import colab_notebooks
 from docutils import nodes
 from sphinx import addnodes
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
+from colab_notebooks.download import clean_download
+from colab_notebooks.settings import Settings, notebook_filename
+
 logger = logging.getLogger(__name__)
 
 DOWNLOAD_FOLDER = "notebook_downloads"
-#: library_dependency 확장이 페이지 끝에 붙이는 숨은 셀의 표시.
-HIDDEN_CELL_MARKERS = ("library-dependency source hash",)
 
 
 class notebook_links(nodes.General, nodes.Invisible, nodes.Element):
@@ -52,8 +51,8 @@ def _skip(self: Any, node: notebook_links) -> None:
     raise nodes.SkipNode
 
 
-def _settings(app: Sphinx) -> colab_notebooks.Settings:
-    return colab_notebooks.Settings(
+def _settings(app: Sphinx) -> Settings:
+    return Settings(
         repository=app.config.notebook_links_repository,
         branch=app.config.notebook_links_branch,
         site_url=app.config.html_baseurl or "",
@@ -63,50 +62,6 @@ def _settings(app: Sphinx) -> colab_notebooks.Settings:
 
 def _is_executable(doctree: nodes.document) -> bool:
     return any(node.get("nb_element") == "cell_code" for node in doctree.findall(nodes.container))
-
-
-def _outputs_from_cache(nb: Any, cache_path: str) -> Any:
-    """jupyter-cache에서 이 노트북의 실행 결과를 찾아 합친다(없으면 그대로 돌려준다).
-
-    myst-nb 1.4는 캐시에서 출력을 가져온 페이지(다시 실행하지 않은 페이지)의 노트북을
-    ``jupyter_execute/`` 에 출력 없이 쓴다: 캐시와 합친 노트북이 아니라 원래 노트북을 쓰기
-    때문이다. myst-nb가 캐시를 찾을 때와 같은 방법으로 합친다.
-    """
-    from jupyter_cache import get_cache
-
-    try:
-        _, merged = get_cache(cache_path).merge_match_into_notebook(nb)
-    except KeyError:  # 캐시에 없다: 실행되지 않은 노트북
-        return nb
-    return merged
-
-
-def clean_download(
-    source: Path, target: Path, docname: str, settings: Any, cache_path: str | None = None
-) -> None:
-    """실행된 노트북에서 빌드용 숨은 셀을 빼고 마크다운을 보통 마크다운으로 바꿔 쓴다."""
-    import nbformat
-
-    nb = nbformat.read(source, as_version=4)
-    code = [cell for cell in nb.cells if cell.cell_type == "code"]
-    if cache_path and code and not any(cell.get("outputs") for cell in code):
-        nb = _outputs_from_cache(nb, cache_path)
-    cells = []
-    for cell in nb.cells:
-        if cell.cell_type == "code" and any(m in cell.source for m in HIDDEN_CELL_MARKERS):
-            continue
-        if cell.cell_type == "markdown":
-            cell.source = colab_notebooks.convert_markdown(cell.source, docname, settings)
-            if not cell.source.strip():
-                continue
-        cells.append(cell)
-    nb.cells = cells
-    for key in ("jupytext", "file_format", "myst", "mystnb"):
-        nb.metadata.pop(key, None)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    content = nbformat.writes(nb) + "\n"
-    if not target.is_file() or target.read_text(encoding="utf-8") != content:
-        target.write_text(content, encoding="utf-8")
 
 
 def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
@@ -129,7 +84,8 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
         Path(config.output_folder).parent / DOWNLOAD_FOLDER / Path(*parts).with_suffix(".ipynb")
     )
     cache_path = config.execution_cache_path if config.execution_mode == "cache" else None
-    clean_download(executed, download, docname, settings, cache_path)
+    page_dir = Path(env.doc2path(docname)).parent
+    clean_download(executed, download, docname, settings, cache_path, page_dir)
 
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
@@ -164,11 +120,7 @@ def _on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     )
     section.insert(title_index + 1, box)
 
-    colab_file = (
-        Path(app.srcdir).parent
-        / settings.notebooks_dir
-        / colab_notebooks.notebook_filename(docname)
-    )
+    colab_file = Path(app.srcdir).parent / settings.notebooks_dir / notebook_filename(docname)
     if colab_url is not None and not colab_file.is_file():
         logger.info(
             "코랩 노트북이 아직 없다: %s (`nox -s notebooks` 로 만든다)",

@@ -87,7 +87,9 @@ def docs(session: nox.Session) -> None:
 def pdf(session: nox.Session) -> None:
     """Only the PDF edition (docs/_build/html/kerasguide.pdf); `nox -s docs` makes it too."""
     install(session, "docs")
-    build_pdf(session)
+    env = notebook_env(session)
+    for command in pdf_commands():
+        session.run(*command, env=env)
     session.log(f"PDF판이 만들어졌다: {PDF_FILE}")
 
 

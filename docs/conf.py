@@ -22,7 +22,6 @@ from project_settings import (  # noqa: E402
     VERSION,
 )
 
-
 # -- Figures: notebook kernels draw matplotlib figures as SVG (sharp at any zoom and density) --
 # (jupyter-cache does not see this: after changing it, rebuild with `nox -s docs -- --fresh`.)
 KERNEL_CONFIG = ["c.InlineBackend.figure_formats = {'svg'}"]
@@ -42,7 +41,8 @@ def _prepare_notebook_kernels(app: Any) -> None:
     ipython_dir = Path(app.doctreedir).parent / "ipython"
     (ipython_dir / "profile_default").mkdir(parents=True, exist_ok=True)
     (ipython_dir / "profile_default" / "ipython_kernel_config.py").write_text(
-        "c.IPKernelApp.capture_fd_output = False\n" + "".join(f"{line}\n" for line in KERNEL_CONFIG),
+        "c.IPKernelApp.capture_fd_output = False\n"
+        + "".join(f"{line}\n" for line in KERNEL_CONFIG),
         encoding="utf-8",
     )
     os.environ["IPYTHONDIR"] = str(ipython_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -114,6 +115,35 @@ nitpicky = False
 
 # -- MyST and MyST-NB --------------------------------------------------------------------------
 
+
+def _recall_substitutions() -> dict[str, str]:
+    """The about page's search-recall figures, from the file benchmarks/search_recall.py wrote.
+
+    `python benchmarks/search_recall.py --site-dir docs/_build/html --json
+    docs/_data/search_recall.json` measures them; the page never types them by hand.
+    """
+    path = DOCS_DIR / "_data" / "search_recall.json"
+    if not path.is_file():  # not measured yet: the page says so instead of showing numbers
+        unknown = "(아직 재지 않았다: 아래 명령으로 잰다)"
+        names = ["recall_top", "recall_queries", "recall_ours", "recall_sphinx", "recall_missed"]
+        return dict.fromkeys(names, unknown)
+    data = json.loads(path.read_text(encoding="utf-8"))
+
+    def line(key: str) -> str:
+        share = data[key]
+        return f"{share['total']}개 중 {share['found']}개 ({share['recall']:.1%})"
+
+    missed = [q["query"] for q in data["queries"] if q["ours_rank"] is None]
+    return {
+        "recall_top": str(data["top"]),
+        "recall_queries": str(data["ours"]["total"]),
+        "recall_ours": line("ours"),
+        "recall_sphinx": line("baseline"),
+        "recall_missed": ", ".join(f"`{q}`" for q in missed) or "없음",
+    }
+
+
+myst_substitutions = _recall_substitutions()
 myst_enable_extensions = [
     "colon_fence",
     "deflist",

@@ -157,7 +157,7 @@ def tests(session: nox.Session) -> None:
 
 
 # The library's own tests: no built site, no Sphinx, no notebooks (tests-lib, compat).
-LIBRARY_TESTS = ["tests/training", "tests/env", "tests/layers"]
+LIBRARY_TESTS = ["tests/training", "tests/env", "tests/layers", "tests/test_layout.py"]
 # The docs tooling's own tests (extensions, notebooks), without a built site.
 DOCS_TOOLING_TESTS = [
     "tests/test_notebooks.py", "tests/test_korean_search.py", "tests/test_glossary_index.py",

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import keras
 
-from kerasguide import _checks as check
-from kerasguide import _resolve
+import kerasguide._checks as check
+import kerasguide._resolve as _resolve
 from kerasguide._errors import UnsupportedBackendError
 from kerasguide.training._callbacks import check_callbacks, make_callback_list, terminates_on_nan
 from kerasguide.training._checkpoint import ResumeState
@@ -217,7 +217,7 @@ def fit(
     weighted_ids = _resolve.check_metrics(weighted_metrics, "weighted_metrics")
     resolved_optimizer = _resolve.resolve_optimizer(optimizer)
     if backend == "tensorflow":
-        from kerasguide.training import _strategy
+        import kerasguide.training._strategy as _strategy
 
         strategy = _strategy.resolve_strategy(strategy)
         _strategy.check_cross_replica_context()
@@ -327,7 +327,7 @@ def _create_loop(model: keras.Model, sample: tuple[Any, ...], **kwargs: Any) -> 
         from kerasguide.training._jax_loop import JaxTrainLoop
 
         return JaxTrainLoop.create(model, sample, **kwargs)
-    from kerasguide.training import _strategy
+    import kerasguide.training._strategy as _strategy
     from kerasguide.training._loop import TrainLoop
 
     strategy = kwargs["strategy"]

@@ -32,7 +32,7 @@ import jax
 import keras
 import numpy as np
 
-from kerasguide import _resolve
+import kerasguide._resolve as _resolve
 from kerasguide.training._data import ArrayData, Data, DatasetData
 
 __all__ = ["JaxTrainLoop"]

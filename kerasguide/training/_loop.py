@@ -31,8 +31,8 @@ from typing import Any
 import keras
 import tensorflow as tf
 
-from kerasguide import _resolve
-from kerasguide.training import _strategy
+import kerasguide._resolve as _resolve
+import kerasguide.training._strategy as _strategy
 from kerasguide.training._data import ArrayData, Data, DatasetData
 
 __all__ = ["TrainLoop", "supports_jit"]

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -374,9 +373,16 @@ def _run_to_the_end(directory: Path, out: Path) -> str:
 
 
 def _kill_in_the_second_epoch(directory: Path, out: Path) -> str:
-    """Start a run, wait until epoch 2 starts (epoch 1 is saved), then SIGKILL it."""
+    """Start a run, wait until it holds some steps into epoch 2 (epoch 1 is saved), SIGKILL it."""
     process = subprocess.Popen(
-        [sys.executable, str(SCRIPTS / "train_checkpoint.py"), str(directory), str(out)],
+        [
+            sys.executable,
+            str(SCRIPTS / "train_checkpoint.py"),
+            str(directory),
+            str(out),
+            "--hold-in-epoch",
+            "2",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -388,8 +394,7 @@ def _kill_in_the_second_epoch(directory: Path, out: Path) -> str:
         assert process.stdout is not None
         for line in process.stdout:
             lines.append(line)
-            if line.startswith("Epoch 2/"):
-                time.sleep(0.3)  # some steps into epoch 2 (an epoch takes seconds)
+            if line.startswith("HOLDING"):  # some steps into epoch 2, however fast epochs are
                 os.kill(process.pid, signal.SIGKILL)
                 break
         process.wait(timeout=60)

@@ -242,5 +242,5 @@ def linkcheck(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Benchmark kerasguide.fit against Model.fit and print seconds per epoch."""
-    session.install("-e", ".")
+    session.install("-e", ".[jax]")  # `nox -s bench -- --backend jax` runs on JAX
     session.run("python", "benchmarks/bench_fit.py", *session.posargs)

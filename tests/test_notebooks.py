@@ -144,14 +144,14 @@ def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -
     settings = colab_notebooks.Settings("https://github.com/o/r", "main", "https://o.github.io/r/")
     colab_notebooks.clean_download(source, target, "page", settings)
     cleaned = nbformat.read(target, as_version=4)
-    assert [cell.cell_type for cell in cleaned.cells] == ["markdown", "code", "markdown", "code"]
-    # The download begins like the Colab notebook: a note, then the install cell.
-    assert "https://o.github.io/r/page.html" in cleaned.cells[0].source
-    assert install_cell(cleaned) is cleaned.cells[1]
-    assert cleaned.cells[1].source.splitlines()[1] == (
+    assert [cell.cell_type for cell in cleaned.cells] == ["markdown", "markdown", "code", "code"]
+    assert cleaned.cells[0].source == "# 제목\n\n층(layer)을 쌓는다."
+    # After the title, before any code: a note, then the Colab notebook's install cell.
+    assert "https://o.github.io/r/page.html" in cleaned.cells[1].source
+    assert install_cell(cleaned) is cleaned.cells[2]
+    assert cleaned.cells[2].source.splitlines()[1] == (
         '%pip install -q "kerasguide[plot] @ git+https://github.com/o/r@main"'
     )
-    assert cleaned.cells[2].source == "# 제목\n\n층(layer)을 쌓는다."
     assert cleaned.cells[3].outputs[0]["text"] == "1\n"
     assert "jupytext" not in cleaned.metadata and "kernelspec" in cleaned.metadata
 
@@ -167,9 +167,10 @@ def test_downloaded_notebook_begins_with_the_colab_install_cell(name: str, site_
     link = page.select_one("a.notebook-download")
     assert link is not None, f"{docname}: 노트북 내려받기 링크가 없다"
     downloaded = nbformat.read((site_dir / docname).parent / link["href"], as_version=4)
-    assert downloaded.cells[0].cell_type == "markdown"
+    assert downloaded.cells[0].source.startswith("# "), "제목 셀이 맨 앞에 있어야 한다"
     cell = install_cell(downloaded)
-    assert downloaded.cells.index(cell) == 1, "설치 셀은 안내 셀 바로 다음, 첫 코드 셀이어야 한다"
+    code = [c for c in downloaded.cells if c.cell_type == "code"]
+    assert code[0] is cell, "설치 셀이 첫 코드 셀이어야 한다"
     # The same packages (and data files) as the Colab notebook: it runs wherever that one does.
     assert cell.source == install_cell(read(name)).source
     assert not cell.get("outputs")

@@ -1,10 +1,10 @@
 """사이트의 '노트북 내려받기' 링크가 주는 노트북(출력 포함)을 만든다.
 
 myst-nb가 실행하고 남긴 노트북에서 빌드용 숨은 셀(``library_dependency`` 확장이 붙이는
-``remove-cell`` 셀)을 빼고, 마크다운 셀의 MyST 문법을 보통 마크다운으로 바꾸고, 맨 앞에 코랩
-노트북과 같은 안내 셀과 설치 셀을 넣는다: 내려받은 노트북은 코랩에서도, 시작하기 페이지대로
-만든 내 컴퓨터의 환경에서도 위에서부터 실행된다(설치 셀이 ``kerasguide[plot]`` 과 페이지가
-불러오는 패키지를 설치한다).
+``remove-cell`` 셀)을 빼고, 마크다운 셀의 MyST 문법을 보통 마크다운으로 바꾸고, 제목 셀 바로
+다음(어느 코드 셀보다 앞)에 코랩 노트북과 같은 안내 셀과 설치 셀을 넣는다. 그래서 내려받은
+노트북은 코랩에서도, 시작하기 페이지대로 만든 내 컴퓨터의 환경에서도 위에서부터 실행된다(설치
+셀이 ``kerasguide[plot]`` 과 페이지가 불러오는 패키지를 설치한다).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def clean_download(
     page_dir: Path | None = None,
 ) -> None:
     """실행된 노트북에서 빌드용 숨은 셀을 빼고, 마크다운을 보통 마크다운으로 바꾸고, 설치 셀을
-    맨 앞에 넣어 쓴다. ``page_dir`` 은 페이지 폴더(페이지가 읽는 데이터 파일을 찾는 곳)."""
+    첫 코드 셀로 넣어 쓴다. ``page_dir`` 은 페이지 폴더(페이지가 읽는 데이터 파일을 찾는 곳)."""
     import nbformat
 
     nb = nbformat.read(source, as_version=4)
@@ -88,7 +88,9 @@ def clean_download(
     head = install_cells(codes, notebook_title(nb), docname, page_dir, settings)
     for index, cell in enumerate(head):
         cell.id = f"install-{index}"
-    nb.cells = head + cells
+    # The page's title cell stays first; the note and the install cell come before any code.
+    first = 1 if cells and cells[0].cell_type == "markdown" else 0
+    nb.cells = cells[:first] + head + cells[first:]
     for key in ("jupytext", "file_format", "myst", "mystnb"):
         nb.metadata.pop(key, None)
     target.parent.mkdir(parents=True, exist_ok=True)

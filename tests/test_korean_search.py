@@ -238,6 +238,7 @@ def test_query_splitter_and_scorer_are_sphinx_hooks(glossary: KoreanAnalyser) ->
     assert 'html_search_scorer = str(DOCS_DIR / "_ext" / "korean_search" / "scorer.js")' in conf
 
 
+@pytest.mark.site  # reads the built site (skipped without --site-dir)
 def test_search_page_uses_the_scorer_file(site_dir: Path) -> None:
     language_data = (site_dir / "_static" / "language_data.js").read_text(encoding="utf-8")
     assert "KoreanSearch.textScore(docname, KoreanSearch.lastTerms, score)" in language_data

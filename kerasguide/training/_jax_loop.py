@@ -33,6 +33,7 @@ import keras
 import numpy as np
 
 import kerasguide._resolve as _resolve
+from kerasguide.training._compile import compile_on_batch
 from kerasguide.training._data import ArrayData, Data, DatasetData
 
 __all__ = ["JaxTrainLoop"]
@@ -100,34 +101,16 @@ class JaxTrainLoop:
         steps_per_execution: int,
         jit_compile: bool | str,
     ) -> JaxTrainLoop:
-        x_sample, y_sample, _ = _unpack(sample)
-        call_kwargs = (
-            {"training": False} if "training" in inspect.signature(model.call).parameters else {}
-        )
-        y_pred = model(x_sample, **call_kwargs)  # builds the model on one real batch
-        if not model.trainable_variables:
-            raise ValueError(
-                f"모델 '{model.name}' 에 훈련할 가중치(trainable_variables)가 없다. "
-                f"받은 모델의 가중치 수: 전체 {len(model.variables)}, 훈련 가능 0. "
-                "층이 모두 trainable=False 인지(동결), 가중치가 있는 층을 넣었는지 확인한다."
-            )
-        y_shape, y_pred_shape = tuple(y_sample.shape), tuple(y_pred.shape)
-        loss_fn = _resolve.resolve_loss(loss, y_shape, y_pred_shape)
-        metrics = [_resolve.resolve_metric(m, y_shape, y_pred_shape) for m in metric_ids]
-        weighted = [_resolve.resolve_metric(m, y_shape, y_pred_shape) for m in weighted_metric_ids]
-        loss_fn(y_sample, y_pred)  # a loss that does not fit y fails here, not mid-training
-        if model.dtype_policy.name == "mixed_float16" and not isinstance(
-            optimizer, keras.optimizers.LossScaleOptimizer
-        ):
-            optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-        if not optimizer.built:
-            optimizer.build(model.trainable_variables)
+        compiled = compile_on_batch(
+            model, sample, loss=loss, metric_ids=metric_ids,
+            weighted_metric_ids=weighted_metric_ids, optimizer=optimizer,
+        )  # fmt: skip
         return cls(
             model,
-            loss_fn,
-            optimizer,
-            metrics,
-            weighted,
+            compiled.loss_fn,
+            compiled.optimizer,
+            compiled.metrics,
+            compiled.weighted_metrics,
             steps_per_execution=steps_per_execution,
             jit_compile=jit_compile is not False,  # "auto": JAX always compiles with XLA
         )

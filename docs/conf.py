@@ -143,7 +143,21 @@ def _recall_substitutions() -> dict[str, str]:
     }
 
 
-myst_substitutions = _recall_substitutions()
+def _assert_output_substitutions() -> dict[str, str]:
+    """The about page's count of hidden assertion cells (docs/_ext/assert_output_count.py).
+
+    Counted in the pages' sources at every build: the page never types the number by hand.
+    """
+    from assert_output_count import count_in_docs
+
+    counts = count_in_docs(DOCS_DIR)
+    return {
+        "assert_output_cells": str(sum(counts.values())),
+        "assert_output_pages": str(len(counts)),
+    }
+
+
+myst_substitutions = {**_recall_substitutions(), **_assert_output_substitutions()}
 myst_enable_extensions = [
     "colon_fence",
     "deflist",

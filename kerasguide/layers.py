@@ -127,7 +127,7 @@ class SimpleDense(keras.layers.Layer):  # type: ignore[misc]
         )
 
     def call(self, inputs: Any) -> Any:
-        """순전파(forward pass): 아핀 변환 ``inputs @ kernel + bias`` 뒤 활성화 함수."""
+        """정방향 패스(forward pass): 아핀 변환 ``inputs @ kernel + bias`` 뒤 활성화 함수."""
         self._check_input_shape(_as_shape(inputs.shape), "inputs.shape")
         outputs = ops.add(ops.matmul(inputs, self.kernel), self.bias)
         return self.activation(outputs)
@@ -249,7 +249,7 @@ _EVENT_ARGUMENT = {
 _EVENT_NOTE = {
     "__call__": "층 호출",
     "build": "가중치 생성",
-    "call": "순전파 계산",
+    "call": "정방향 패스",
     "compute_output_shape": "출력 모양 추론",
     "return": "결과 반환",
 }

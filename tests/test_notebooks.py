@@ -136,6 +136,16 @@ def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -
                 "# library-dependency source hash (kerasguide): abc",
                 metadata={"tags": ["remove-cell"]},
             ),
+            nbformat.v4.new_code_cell(
+                'assert 1 == 1, "확인"', metadata={"tags": ["remove-cell", "assert-output"]}
+            ),
+            nbformat.v4.new_code_cell(
+                'from myst_nb import glue\nglue("x", 1)', metadata={"tags": ["remove-cell"]}
+            ),
+            nbformat.v4.new_code_cell(
+                'import os\nos.environ["KERAS_BACKEND"] = "jax"',
+                metadata={"tags": ["remove-cell"]},
+            ),
         ],
         metadata={"jupytext": {"x": 1}, "kernelspec": {"name": "python3", "display_name": "P"}},
     )
@@ -144,7 +154,12 @@ def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -
     settings = colab_notebooks.Settings("https://github.com/o/r", "main", "https://o.github.io/r/")
     colab_notebooks.clean_download(source, target, "page", settings)
     cleaned = nbformat.read(target, as_version=4)
-    assert [cell.cell_type for cell in cleaned.cells] == ["markdown", "markdown", "code", "code"]
+    # Build-only cells (library hash, assertions, glue) go; a hidden cell the code needs stays.
+    assert [cell.cell_type for cell in cleaned.cells] == [
+        "markdown", "markdown", "code", "code", "code"
+    ]  # fmt: skip
+    assert "KERAS_BACKEND" in cleaned.cells[4].source
+    assert "myst_nb" not in install_cell(cleaned).source
     assert cleaned.cells[0].source == "# 제목\n\n층(layer)을 쌓는다."
     # After the title, before any code: a note, then the Colab notebook's install cell.
     assert "https://o.github.io/r/page.html" in cleaned.cells[1].source

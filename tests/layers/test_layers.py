@@ -321,6 +321,7 @@ def test_call_event_text_is_readable() -> None:
     assert "built=False" in lines[1]
     assert "가중치 생성" in lines[1]
     assert lines[2].startswith("    call()") and "built=True" in lines[2]
+    assert "정방향 패스" in lines[2]  # the site's one word for the forward pass
     assert "outputs.shape=(2, 4)" in lines[3]
     assert "method='build'" in repr(events[1])
 

@@ -66,6 +66,20 @@ def executable_pages(docs_dir: Path = DOCS_DIR) -> dict[str, Path]:
     return pages
 
 
+def is_build_only(cell: Any) -> bool:
+    """빌드에서만 쓰는 숨은 셀: ``remove-cell`` 태그가 있고, 출력을 확인하는 셀이거나
+    (``assert-output``) myst-nb의 ``glue`` 를 쓰는 셀. 코랩과 내려받는 노트북에서는 뺀다
+    (myst-nb 없이, 그리고 코랩의 다른 버전에서도 위에서부터 끝까지 실행되게).
+    ``remove-cell`` 이라도 그 밖의 셀(예: 백엔드를 정하는 셀)은 노트북에 남긴다.
+    """
+    if cell.cell_type != "code":
+        return False
+    tags = set(cell.metadata.get("tags", []))
+    if "remove-cell" not in tags:
+        return False
+    return "assert-output" in tags or "myst_nb" in cell.source or "glue(" in cell.source
+
+
 def _has_multiline_string(code: str) -> bool:
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
@@ -195,6 +209,7 @@ def build_notebook(docname: str, path: Path, settings: Settings) -> Any:
     import nbformat
 
     source_nb = jupytext.read(path, fmt="md:myst")
+    source_nb.cells = [cell for cell in source_nb.cells if not is_build_only(cell)]
     codes = [cell.source for cell in source_nb.cells if cell.cell_type == "code"]
     has_errors = any(
         "raises-exception" in cell.metadata.get("tags", [])

@@ -1,7 +1,7 @@
 """사이트의 '노트북 내려받기' 링크가 주는 노트북(출력 포함)을 만든다.
 
 myst-nb가 실행하고 남긴 노트북에서 빌드용 숨은 셀(``library_dependency`` 확장이 붙이는
-``remove-cell`` 셀)을 빼고, 마크다운 셀의 MyST 문법을 보통 마크다운으로 바꾸고, 제목 셀 바로
+``remove-cell`` 셀, 출력을 확인하는 셀과 ``glue`` 셀)을 빼고, 마크다운 셀의 MyST 문법을 보통 마크다운으로 바꾸고, 제목 셀 바로
 다음(어느 코드 셀보다 앞)에 코랩 노트북과 같은 안내 셀과 설치 셀을 넣는다. 그래서 내려받은
 노트북은 코랩에서도, 시작하기 페이지대로 만든 내 컴퓨터의 환경에서도 위에서부터 실행된다(설치
 셀이 ``kerasguide[plot]`` 과 페이지가 불러오는 패키지를 설치한다).
@@ -12,7 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from colab_notebooks.colab import INSTALL_CELL_ROLE, METADATA_KEY, install_code, notebook_title
+from colab_notebooks.colab import (
+    INSTALL_CELL_ROLE,
+    METADATA_KEY,
+    install_code,
+    is_build_only,
+    notebook_title,
+)
 from colab_notebooks.convert import convert_markdown
 from colab_notebooks.settings import Settings
 
@@ -78,6 +84,8 @@ def clean_download(
     cells = []
     for cell in nb.cells:
         if cell.cell_type == "code" and any(m in cell.source for m in HIDDEN_CELL_MARKERS):
+            continue
+        if is_build_only(cell):  # 확인 셀과 glue 셀
             continue
         if cell.cell_type == "markdown":
             cell.source = convert_markdown(cell.source, docname, settings)

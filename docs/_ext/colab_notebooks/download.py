@@ -1,10 +1,11 @@
 """사이트의 '노트북 내려받기' 링크가 주는 노트북(출력 포함)을 만든다.
 
-myst-nb가 실행하고 남긴 노트북에서 빌드용 숨은 셀(``library_dependency`` 확장이 붙이는
-``remove-cell`` 셀)을 빼고, 마크다운 셀의 MyST 문법을 보통 마크다운으로 바꾸고, 제목 셀 바로
-다음(어느 코드 셀보다 앞)에 코랩 노트북과 같은 안내 셀과 설치 셀을 넣는다. 그래서 내려받은
-노트북은 코랩에서도, 시작하기 페이지대로 만든 내 컴퓨터의 환경에서도 위에서부터 실행된다(설치
-셀이 ``kerasguide[plot]`` 과 페이지가 불러오는 패키지를 설치한다).
+myst-nb가 실행하고 남긴 노트북에서 빌드용 숨은 셀(``remove-cell`` 태그: 숨은 검사 셀,
+myst-nb의 ``glue``, ``library_dependency`` 확장이 붙이는 셀)을 빼고, 마크다운 셀의 MyST 문법을
+보통 마크다운으로 바꾸고, 제목 셀 바로 다음(어느 코드 셀보다 앞)에 코랩 노트북과 같은 안내 셀과
+설치 셀을 넣는다. 그래서 내려받은 노트북은 코랩에서도, 시작하기 페이지대로 만든 내 컴퓨터의
+환경에서도 위에서부터 실행된다(설치 셀이 ``kerasguide[plot]`` 과 페이지가 불러오는 패키지를
+설치한다).
 """
 
 from __future__ import annotations
@@ -77,8 +78,11 @@ def clean_download(
         nb = _outputs_from_cache(nb, cache_path)
     cells = []
     for cell in nb.cells:
-        if cell.cell_type == "code" and any(m in cell.source for m in HIDDEN_CELL_MARKERS):
-            continue
+        if cell.cell_type == "code" and (
+            "remove-cell" in cell.metadata.get("tags", [])
+            or any(m in cell.source for m in HIDDEN_CELL_MARKERS)
+        ):
+            continue  # build-only cells: hidden assertions, glue, the dependency record
         if cell.cell_type == "markdown":
             cell.source = convert_markdown(cell.source, docname, settings)
             if not cell.source.strip():

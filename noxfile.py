@@ -117,7 +117,7 @@ def browsers(session: nox.Session) -> None:
     """Install Playwright's Chromium, for the PDF edition and the browser tests.
 
     Run it once on macOS, Windows, or a Linux without Debian's `chromium` package; the docs and
-    tests sessions find it there (docs/_ext/browsers.py). It downloads about 150 MB.
+    tests sessions find it there (docs/_ext/browsers.py).
     """
     session.install(*(r for r in DOCS_REQUIREMENTS if r.startswith("playwright")))
     session.run("python", "-m", "playwright", "install", "chromium", *session.posargs)
@@ -170,7 +170,8 @@ def tests(session: nox.Session) -> None:
     """
     install(session, "docs", "test")
     env = {**notebook_env(session), "KERAS_BACKEND": "tensorflow"}
-    args = list(session.posargs)
+    # The slowest tests of each run are listed at its end: where the time goes.
+    args = ["--durations=20", *session.posargs]
     status = Path(session.create_tmp()) / "pytest-exit-codes"
     status.unlink(missing_ok=True)
     env[EXIT_LOG_VAR] = str(status)

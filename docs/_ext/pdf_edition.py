@@ -27,6 +27,7 @@ import hashlib
 import http.server
 import importlib.util
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -179,13 +180,29 @@ def input_fingerprint(docs_dir: Path, build_dir: Path) -> str:
 
 
 def build_singlehtml(docs_dir: Path, build_dir: Path) -> Path:
-    """사이트를 한 페이지로 빌드한다(노트북 출력은 HTML 빌드가 채운 캐시에서)."""
-    target = build_dir / "singlehtml"
+    """사이트를 한 페이지로 빌드한다(노트북 출력은 HTML 빌드가 채운 캐시에서, 다시 실행하지 않는다).
+
+    Its own tree (``_build/pdf/``): myst-nb writes a build's executed notebooks and the
+    download copies next to the output folder, and two builders writing the same download
+    files would make each build see the other's as changed and re-read every notebook page.
+    It reads the HTML build's notebook cache and its records of the modules each page loaded
+    (library_dependency), so every page gets the same cache key and nothing executes again.
+    """
+    import library_dependency
+
+    root = build_dir / "pdf"
+    records = library_dependency.RECORDS_FOLDER
+    if (build_dir / "doctrees" / records).is_dir():
+        shutil.copytree(
+            build_dir / "doctrees" / records, root / "doctrees" / records, dirs_exist_ok=True
+        )
+    target = root / "singlehtml"
     command = [
         sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "singlehtml",
+        "-D", f"nb_execution_cache_path={build_dir / '.jupyter_cache'}",
         # Its own environment: singlehtml files every page's search and index entries
         # under 'index', which must not leak into the HTML site's environment.
-        "-d", str(build_dir / "doctrees-singlehtml"), str(docs_dir), str(target),
+        "-d", str(root / "doctrees"), str(docs_dir), str(target),
     ]  # fmt: skip
     subprocess.run(command, check=True)
     return target

@@ -6,6 +6,7 @@ Sessions reuse their virtualenvs (TensorFlow is installed once per session), and
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 from pathlib import Path
@@ -26,6 +27,15 @@ HTML_DIR = BUILD_DIR / "html"
 PDF_FILE = HTML_DIR / "kerasguide.pdf"
 # Sphinx builds with every core; myst-nb executes notebooks in the parallel read phase.
 STRICT_HTML = ["-j", "auto", "-W", "--keep-going", "-b", "html", "-d", str(BUILD_DIR / "doctrees")]
+# TensorFlow in the build, its notebook kernels and the tests: no C++ INFO/WARNING lines, and
+# oneDNN off (its start-up notice goes, and every run computes with the same kernels). A value
+# the user set wins.
+DOCS_REQUIREMENTS = nox.project.dependency_groups(PYPROJECT, "docs")
+TF_QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+
+
+def tf_env() -> dict[str, str]:
+    return {name: os.environ.get(name, value) for name, value in TF_QUIET.items()}
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -43,54 +53,75 @@ def notebook_env(session: nox.Session) -> dict[str, str]:
             silent=True,
         )  # fmt: skip
     # The user's own data dir (~/.local/share/jupyter) would come first; point it here.
-    return {"JUPYTER_DATA_DIR": str(data_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    return {
+        "JUPYTER_DATA_DIR": str(data_dir), "PYDEVD_DISABLE_FILE_VALIDATION": "1", **tf_env(),
+    }  # fmt: skip
 
 
-def build_command(*extra_args: str) -> list[str]:
-    return ["sphinx-build", *STRICT_HTML, *extra_args, str(DOCS_SRC), str(HTML_DIR)]
+def browser_found(session: nox.Session) -> bool:
+    """Whether docs/_ext/browsers.py finds a Chromium for the PDF edition (session's venv)."""
+    output = session.run(
+        "python", "docs/_ext/browsers.py", silent=True, success_codes=[0, 1], log=False
+    )  # fmt: skip
+    lines = str(output).strip().splitlines()
+    return bool(lines) and Path(lines[-1]).is_file()
 
 
-def build_site(session: nox.Session, *extra_args: str) -> None:
-    env = notebook_env(session)
-    for command in [build_command(*extra_args), *pdf_commands()]:
-        session.run(*command, env=env)
+def site_commands(
+    session: nox.Session, *extra_args: str, force_pdf: bool = False
+) -> list[list[str]]:
+    """The HTML build, then the PDF edition (printed only when its input changed).
 
-
-def pdf_commands() -> list[list[str]]:
-    """The PDF edition: a singlehtml build printed by Chromium (html/kerasguide.pdf).
-
-    The home page links the PDF, so every site build (docs, tests) runs these too.
+    Without a browser the PDF is skipped with a one-line notice (in CI it fails), and the home
+    page then has no PDF link (the template shows it when `kg_pdf_edition` is set).
     """
-    return [
-        [
-            "sphinx-build", "-W", "--keep-going", "-b", "singlehtml",
-            # Its own environment: singlehtml files every page's search and index entries
-            # under 'index', which must not leak into the HTML site's environment.
-            "-d", str(BUILD_DIR / "doctrees-singlehtml"),
-            str(DOCS_SRC), str(BUILD_DIR / "singlehtml"),
-        ],
-        ["python", "docs/_ext/pdf_edition.py", str(BUILD_DIR / "singlehtml"), str(PDF_FILE)],
-    ]  # fmt: skip
+    pdf_link = ["-A", "kg_pdf_edition=1"] if browser_found(session) else []
+    html = ["sphinx-build", *STRICT_HTML, *pdf_link, *extra_args, str(DOCS_SRC), str(HTML_DIR)]
+    pdf = ["python", "docs/_ext/pdf_edition.py", str(DOCS_SRC), str(BUILD_DIR)]
+    return [html, pdf + (["--force"] if force_pdf else [])]
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Build the site strictly: every notebook executed, any warning or cell error fails."""
+    """Build the site strictly: every notebook executed, any warning or cell error fails.
+
+    `nox -s docs -- --fresh` re-executes every page; `--pdf` prints the PDF edition even if
+    its input did not change (CI always does).
+    """
     install(session, "docs")
+    env = notebook_env(session)
     if "--fresh" in session.posargs:  # forget cached outputs and re-execute every page
         shutil.rmtree(BUILD_DIR, ignore_errors=True)
-    build_site(session, *(a for a in session.posargs if a != "--fresh"))
+    extra = [a for a in session.posargs if a not in {"--fresh", "--pdf"}]
+    for command in site_commands(session, *extra, force_pdf="--pdf" in session.posargs):
+        session.run(*command, env=env)
     session.log(f"사이트가 만들어졌다: {HTML_DIR / 'index.html'}")
 
 
 @nox.session
 def pdf(session: nox.Session) -> None:
-    """Only the PDF edition (docs/_build/html/kerasguide.pdf); `nox -s docs` makes it too."""
+    """The PDF edition alone (docs/_build/html/kerasguide.pdf), printed again even if unchanged.
+
+    It prints the site that `nox -s docs` built last (the singlehtml build reads the same
+    notebook cache).
+    """
     install(session, "docs")
-    env = notebook_env(session)
-    for command in pdf_commands():
-        session.run(*command, env=env)
-    session.log(f"PDF판이 만들어졌다: {PDF_FILE}")
+    session.run(
+        "python", "docs/_ext/pdf_edition.py", str(DOCS_SRC), str(BUILD_DIR), "--force",
+        env=notebook_env(session),
+    )  # fmt: skip
+
+
+@nox.session
+def browsers(session: nox.Session) -> None:
+    """Install Playwright's Chromium, for the PDF edition and the browser tests.
+
+    Run it once on macOS, Windows, or a Linux without Debian's `chromium` package; the docs and
+    tests sessions find it there (docs/_ext/browsers.py).
+    """
+    session.install(*(r for r in DOCS_REQUIREMENTS if r.startswith("playwright")))
+    session.run("python", "-m", "playwright", "install", "chromium", *session.posargs)
+    session.run("python", "docs/_ext/browsers.py")
 
 
 @nox.session(name="docs-live")
@@ -103,6 +134,8 @@ def docs_live(session: nox.Session) -> None:
         "--watch", str(ROOT / "kerasguide"),
         "--ignore", "*/_build/*", "--ignore", "*/notebooks/*",
         "--ignore", "*.ipynb_checkpoints*",
+        # The home page links the PDF edition if the last `nox -s docs` printed one.
+        *(["-A", "kg_pdf_edition=1"] if PDF_FILE.is_file() else []),
         *session.posargs,
         env=notebook_env(session),
     )  # fmt: skip
@@ -116,7 +149,7 @@ def notebooks(session: nox.Session) -> None:
     """
     # jupytext reads the pages; the settings come from pyproject (tomli before Python 3.11).
     session.install(
-        *(r for r in nox.project.dependency_groups(PYPROJECT, "docs") if r.startswith("jupytext")),
+        *(r for r in DOCS_REQUIREMENTS if r.startswith("jupytext")),
         "tomli; python_version < '3.11'",
     )
     session.run(
@@ -127,42 +160,74 @@ def notebooks(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit tests, the strict site build, then tests that read the built site and browse it.
+    """Every test: library and docs tooling on every core, then the site built once and the
+    tests that read it and browse it, then the library again on JAX.
 
     The site is built (after pytest's collection) only when a selected test reads it, so
-    `nox -s tests -- -k fit` runs the library's tests without building the site.
+    `nox -s tests -- -k fit` runs the library's tests without building the site. When
+    `nox -s docs` has just built it, the build finds nothing to do (no page re-executed, the
+    PDF kept). Each pytest run may select nothing; all of them selecting nothing fails.
     """
     install(session, "docs", "test")
-    env = notebook_env(session)
-    # pytest's own exit codes pass through: 5 (no tests collected) fails the session too.
+    env = {**notebook_env(session), "KERAS_BACKEND": "tensorflow"}
+    # The slowest tests of each run are listed at its end: where the time goes.
+    args = ["--durations=20", *session.posargs]
+    status = Path(session.create_tmp()) / "pytest-exit-codes"
+    status.unlink(missing_ok=True)
+    env[EXIT_LOG_VAR] = str(status)
     # A failed browser test keeps its Playwright trace and a screenshot (pytest-playwright).
     browser_artifacts = [
         "--tracing=retain-on-failure", "--screenshot=only-on-failure",
         f"--output={BUILD_DIR / 'test-results'}",
     ]  # fmt: skip
-    builds = [f"--build-site={shlex.join(c)}" for c in [build_command(), *pdf_commands()]]
-    session.run(
-        "pytest", f"--site-dir={HTML_DIR}", *builds, *browser_artifacts, *session.posargs,
-        env={**env, "KERAS_BACKEND": "tensorflow"},
-    )  # fmt: skip
+    builds = [f"--build-site={shlex.join(c)}" for c in site_commands(session)]
+    site = [f"--site-dir={HTML_DIR}", *builds, *browser_artifacts]
+    if any(a.startswith("-m") for a in args):  # the caller's own marker selection: one run
+        session.run("pytest", *site, *args, env=env, success_codes=[0, 5])
+    else:
+        # Tests that need no built site, on every core (they hold in any order).
+        session.run(
+            "pytest", *parallel(args), "-m", "not site and not browser", *args,
+            env=env, success_codes=[0, 5],
+        )  # fmt: skip
+        session.run("pytest", "-m", "site or browser", *site, *args, env=env, success_codes=[0, 5])
     # The library again on Keras's other backend (the pages, the site and Sphinx stay on
     # TensorFlow): every test of fit, the layer and env runs on both.
     for backend in BACKENDS[1:]:
         session.log(f"라이브러리 테스트를 케라스의 {backend} 백엔드에서 다시 실행한다.")
         session.run(
-            "pytest", *LIBRARY_TESTS, *session.posargs,
-            env={"KERAS_BACKEND": backend},
-            success_codes=[0, 5],  # 5: the arguments selected only site or browser tests
+            "pytest", *parallel(args), *library_tests(args), *args,
+            env={**env, "KERAS_BACKEND": backend}, success_codes=[0, 5],
         )  # fmt: skip
+    codes = status.read_text(encoding="utf-8").split() if status.is_file() else []
+    if codes and set(codes) == {"5"}:
+        session.error("고른 테스트가 하나도 없다 (pytest 종료 코드 5)")
 
 
-# The library's own tests: no built site, no Sphinx, no notebooks (tests-lib, compat).
-LIBRARY_TESTS = ["tests/training", "tests/env", "tests/layers", "tests/test_layout.py"]
-# The docs tooling's own tests (extensions, notebooks), without a built site.
-DOCS_TOOLING_TESTS = [
-    "tests/test_notebooks.py", "tests/test_korean_search.py", "tests/test_glossary_index.py",
-    "tests/sphinx",
-]  # fmt: skip
+# tests/conftest.py appends each pytest run's exit code to the file this variable names.
+EXIT_LOG_VAR = "KERASGUIDE_PYTEST_EXIT_LOG"
+# Folders whose tests need the docs group (Sphinx, the pages' packages, a built site). Every
+# other folder under tests/ holds the library's own tests (tests-lib, compat, JAX).
+DOCS_TEST_DIRS = ["tests/docs", "tests/sphinx", "tests/site", "tests/browser"]
+
+
+def library_tests(args: list[str]) -> list[str]:
+    """The library's tests: the test paths given in `args` (if any), else tests/, never the
+    docs folders."""
+    paths = [] if any(is_test_path(a) for a in args) else ["tests"]
+    return [*paths, *(f"--ignore={d}" for d in DOCS_TEST_DIRS)]
+
+
+def is_test_path(arg: str) -> bool:
+    return not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists()
+
+
+def parallel(args: list[str]) -> list[str]:
+    """pytest-xdist on every core for a whole run; one process when the arguments pick tests
+    (`-k`, a path), where starting workers would cost more than it saves. `-n 0` in the
+    arguments turns it off too."""
+    picks = any(a.startswith("-k") or is_test_path(a) for a in args)
+    return [] if picks else ["-n", "auto"]
 
 
 # Keras backends the library is tested on (KERAS_BACKEND); the site's pages run on TensorFlow.
@@ -176,10 +241,15 @@ def tests_lib(session: nox.Session, backend: str) -> None:
 
     For Python versions the site cannot be built with (Sphinx 9 needs 3.11), and for a quick
     check of the library: `nox -s tests-lib -- -k fit` (both backends), or one backend:
-    `nox -s "tests-lib(backend='jax')"`.
+    `nox -s "tests-lib(backend='jax')"`. The tests run in a random order (pytest-randomly
+    prints the seed; `-- --randomly-seed=N` repeats that order).
     """
     session.install("-e", ".[plot,jax]", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", *LIBRARY_TESTS, *session.posargs, env={"KERAS_BACKEND": backend})
+    args = list(session.posargs)
+    session.run(
+        "pytest", *parallel(args), *library_tests(args), *args,
+        env={**tf_env(), "KERAS_BACKEND": backend},
+    )  # fmt: skip
 
 
 @nox.session
@@ -207,12 +277,13 @@ def compat(session: nox.Session, part: str) -> None:
         "python", "-c", "import sys, importlib.metadata as m; "
         "print(*(f'{d}=={m.version(d)}' for d in sys.argv[1:]))", *versions,
     )  # fmt: skip
+    args = list(session.posargs)
     if part == "library":
-        session.run("pytest", *LIBRARY_TESTS, *session.posargs)
+        session.run("pytest", *parallel(args), *library_tests(args), *args, env=tf_env())
     else:
+        # The docs tooling's own tests (extensions, notebooks), without a built site.
         session.run(
-            "pytest", *DOCS_TOOLING_TESTS,
-            *session.posargs,
+            "pytest", *parallel(args), "tests/docs", "tests/sphinx", *args,
             env=notebook_env(session),
         )  # fmt: skip
 

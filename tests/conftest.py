@@ -7,6 +7,8 @@
 `--build-site=COMMAND` (passed by `nox -s tests`) builds that site with COMMAND after
 collection, and only when a selected test reads it: `nox -s tests` builds and tests
 everything, `nox -s tests -- -k fit` runs the library's tests without building the site.
+The build never runs in a pytest-xdist worker (`nox -s tests` runs the site's tests in one
+process). Process-wide settings (TensorFlow's numerics and logging) are in the root conftest.py.
 """
 
 from __future__ import annotations
@@ -56,7 +58,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """Build the site once, after `-k`/`-m` selection, if any selected test reads it."""
     config = session.config
     commands = config.getoption("--build-site")
-    if not commands or config.option.collectonly or not any(map(_reads_site, session.items)):
+    if not commands or config.option.collectonly or hasattr(config, "workerinput"):
+        return  # nothing to build, only listing tests, or an xdist worker (one build, not one each)
+    if not any(map(_reads_site, session.items)):
         return
     capture = config.pluginmanager.getplugin("capturemanager")
     for command in commands:
@@ -76,11 +80,12 @@ def site_dir(pytestconfig: pytest.Config) -> Path:
     return path
 
 
-@pytest.fixture(autouse=True)
-def _quiet_tensorflow(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Subprocesses started by tests inherit this; the test process itself may already
-    # have imported TensorFlow, which is fine.
-    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """`nox -s tests` runs pytest several times: it reads their exit codes here (5: none picked)."""
+    log = os.environ.get("KERASGUIDE_PYTEST_EXIT_LOG")
+    if log and not hasattr(session.config, "workerinput"):
+        with open(log, "a", encoding="utf-8") as file:
+            file.write(f"{int(exitstatus)}\n")
 
 
 def _skip_other_backends(items: list[pytest.Item]) -> None:

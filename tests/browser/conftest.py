@@ -2,8 +2,9 @@
 
 사이트는 GitHub Pages에서처럼 ``html_baseurl`` 의 경로(``/kerasguide/``) 아래에서 서비스하고,
 없는 주소에는 상태 404와 함께 ``404.html`` 을 돌려준다(그래야 404 페이지의 절대 경로 링크를 시험할
-수 있다). 브라우저는 데비안의 Chromium(``/usr/bin/chromium``)이다. 없으면 건너뛰지만, CI(환경 변수
-``CI``)에서는 실패한다: ``.ci/run`` 이 Chromium을 설치한다.
+수 있다). 브라우저는 docs/_ext/browsers.py가 찾는다(Playwright의 Chromium, 그다음 PATH와 흔한 설치
+위치의 Chromium이나 Chrome: PDF판과 같은 브라우저). 없으면 브라우저 테스트는 어떻게 갖추는지 알리며
+건너뛰지만, CI(환경 변수 ``CI``)에서는 실패한다: ``.ci/run`` 이 데비안의 Chromium을 설치한다.
 """
 
 from __future__ import annotations
@@ -20,14 +21,14 @@ from urllib.parse import urlparse
 
 import pytest
 
+import browsers
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SITE_URL: str = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
     "urls"
 ]["Homepage"]
@@ -90,23 +91,30 @@ def base_url(site_server: str) -> str:
     return site_server
 
 
-# -- Playwright: pytest-playwright's fixtures (browser, context, page) on Debian's Chromium --------
+# -- Playwright: pytest-playwright's fixtures (browser, context, page) on the Chromium found -------
 # `nox -s tests` passes --tracing=retain-on-failure and --screenshot=only-on-failure: a failed
 # browser test leaves its trace (`playwright show-trace`) and a screenshot under --output.
 
 
+def browser_or_skip() -> browsers.Browser:
+    """찾은 브라우저. 없으면 건너뛰되(어떻게 갖추는지 알린다) CI에서는 실패한다."""
+    browser = browsers.find_browser()
+    if browser is not None:
+        return browser
+    message = f"브라우저 테스트를 건너뛴다: {browsers.missing_message()}"
+    if os.environ.get("CI"):
+        pytest.fail(message + " (CI에서는 브라우저 테스트를 건너뛰지 않는다)")
+    pytest.skip(message)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """pytest-playwright가 브라우저를 띄울 때의 인자: 내려받은 브라우저 대신 데비안의 Chromium."""
-    if not CHROMIUM.is_file():
-        message = f"{CHROMIUM}가 없다: apt-get install chromium"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI에서는 브라우저 테스트를 건너뛰지 않는다)")
-        pytest.skip(message)
+    """pytest-playwright가 브라우저를 띄울 때의 인자: browsers.py가 찾은 Chromium."""
+    launch = browser_or_skip().launch_args()
     return {
         **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "args": [*browser_type_launch_args.get("args", []), *CHROMIUM_ARGS],
+        **launch,
+        "args": [*browser_type_launch_args.get("args", []), *launch["args"]],
     }
 
 

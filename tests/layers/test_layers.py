@@ -7,11 +7,6 @@ step, mixed precision; `.keras` saving as in keras/src/saving/saving_lib_test.py
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
 from pathlib import Path
 from typing import Any
 

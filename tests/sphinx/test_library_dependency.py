@@ -8,12 +8,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import library_dependency as ld
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-
-import library_dependency as ld  # noqa: E402
 
 
 @pytest.fixture

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-
 from collections.abc import Callable
 from typing import Any
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
+import assert_output_count
 
-import assert_output_count  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 PAGE = textwrap.dedent(
     """\

@@ -10,19 +10,16 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
+import colab_notebooks
 import jupytext
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "docs" / "notebooks"
-sys.path.insert(0, str(ROOT / "docs" / "_ext"))
-
-import colab_notebooks  # noqa: E402
 
 NOTEBOOK_NAMES = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
 MYST_SYNTAX = re.compile(r"\{[a-z][a-z0-9:_-]*\}`|^\s*(`{3,}|:{3,})\{|^\(\S+\)=\s*$", re.M)

@@ -59,25 +59,9 @@ def _cells(page: Path) -> list[tuple[list[str], str]]:
 
 
 PAGES = sorted(colab_notebooks.executable_pages().items())
-# Pages whose glue calls were still in kept cells when this test was written (December 2026);
-# the course's authors are moving them into remove-cell cells. Strict: once a page is fixed its
-# test passes unexpectedly and fails, and the page comes off this list.
-GLUE_IN_KEPT_CELLS = {
-    "ch03/backends", "ch03/keras-api", "ch03/tensorflow", "ch03/tensorflow-basics",
-}  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    ("docname", "source"),
-    [
-        pytest.param(
-            d, p, id=d,
-            marks=[pytest.mark.xfail(reason="glue 셀을 remove-cell로 옮기는 중", strict=True)]
-            if d in GLUE_IN_KEPT_CELLS else [],
-        )
-        for d, p in PAGES
-    ],
-)  # fmt: skip
+@pytest.mark.parametrize(("docname", "source"), PAGES, ids=[d for d, _ in PAGES])
 def test_pages_glue_only_in_removed_cells(docname: str, source: Path) -> None:
     """`glue` and `myst_nb` appear only in `remove-cell` cells (the notebooks leave those out).
 

@@ -243,8 +243,8 @@ def build_notebook(docname: str, path: Path, settings: Settings) -> Any:
             if text.strip():
                 cells.append(nbformat.v4.new_markdown_cell(text))
             continue
-        if cell.cell_type != "code" or "remove-cell" in tags:
-            continue  # build-only cells (hidden assertions, myst-nb's glue) stay on the site
+        if cell.cell_type != "code":
+            continue  # build-only cells were left out above (is_build_only)
         code = cell.source
         if "raises-exception" in tags:
             code = wrap_expected_error(code)

@@ -177,6 +177,9 @@ nb_merge_streams = True
 # Any stderr output (warnings, TF logs) becomes a Sphinx warning, and `-W` turns it into a
 # failed build: the pages never carry log noise.
 nb_output_stderr = "warn"
+# The toggle of hidden cells speaks Korean too ({type} would insert English: input/output/all).
+nb_code_prompt_show = "펼쳐 보기"
+nb_code_prompt_hide = "접기"
 
 # Re-execute pages that import kerasguide whenever the library's source changes.
 library_dependency_packages = {"kerasguide": "../kerasguide"}

@@ -15,6 +15,7 @@ from kerasguide.training._checkpoint import ResumeState
 from kerasguide.training._data import ArrayData, make_training_data, make_validation_data
 from kerasguide.training._epochs import Loop, run_epochs
 from kerasguide.training._history import History
+from kerasguide.training._model_compile import model_compile_args
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -31,8 +32,8 @@ def fit(
     x: Any,
     y: Any = None,
     *,
-    loss: Any,
-    optimizer: Any,
+    loss: Any = None,
+    optimizer: Any = None,
     metrics: list[Any] | tuple[Any, ...] | None = None,
     weighted_metrics: list[Any] | tuple[Any, ...] | None = None,
     epochs: int = 1,
@@ -212,7 +213,18 @@ def fit(
     val_batch_size = batch_size
     if validation_batch_size is not None:
         val_batch_size = check.check_int("validation_batch_size", validation_batch_size, minimum=1)
+    if loss is None and optimizer is None and metrics is None and weighted_metrics is None:
+        # A model the user compiled trains with its compile, as under Model.fit.
+        compiled = model_compile_args(model)
+        if compiled is not None:
+            loss, optimizer = compiled["loss"], compiled["optimizer"]
+            metrics, weighted_metrics = compiled["metrics"], compiled["weighted_metrics"]
     _resolve.check_loss(loss)
+    if optimizer is None:
+        raise ValueError(
+            "optimizer 가 필요하다. 받은 값: optimizer=None. 'adam' 같은 이름이나 "
+            "keras.optimizers.Optimizer 객체를 넘기거나, fit 앞에서 model.compile(...) 한다."
+        )
     metric_ids = _resolve.check_metrics(metrics)
     weighted_ids = _resolve.check_metrics(weighted_metrics, "weighted_metrics")
     resolved_optimizer = _resolve.resolve_optimizer(optimizer)
@@ -299,25 +311,19 @@ def fit(
         jit_compile=loop.jit_compile,
     )
     history.initial_epoch = initial_epoch
-    previous_optimizer = getattr(model, "optimizer", None)
-    model.optimizer = loop.optimizer  # callbacks read and set the learning rate here
     model.stop_training = False
-    try:
-        run_epochs(
-            loop,
-            model,
-            train,
-            validation,
-            callback_list,
-            initial_epoch=initial_epoch,
-            epochs=epochs,
-            validation_freq=validation_freq,
-            saver=saver,
-            quiet_nan=terminates_on_nan(user_callbacks),
-        )
-    finally:
-        if previous_optimizer is not None:
-            model.optimizer = previous_optimizer
+    run_epochs(
+        loop,
+        model,
+        train,
+        validation,
+        callback_list,
+        initial_epoch=initial_epoch,
+        epochs=epochs,
+        validation_freq=validation_freq,
+        saver=saver,
+        quiet_nan=terminates_on_nan(user_callbacks),
+    )
     return history
 
 

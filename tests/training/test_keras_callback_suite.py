@@ -5,7 +5,8 @@ the strongest oracle of "a drop-in for ``Model.fit``" that exists. This module c
 installed Keras's copy of them (so ``compat`` runs the floor's Keras against its own tests) and
 runs each with ``Model.fit`` replaced by a function that calls ``kerasguide.fit`` with what the
 test passed to ``compile()``: loss, optimizer, metrics, weighted metrics and
-``steps_per_execution`` (1 unless compiled otherwise, as in ``Model.fit``).
+``steps_per_execution`` (1 unless compiled otherwise, as in ``Model.fit``) and ``jit_compile``
+(``"auto"`` in ``compile()`` means no XLA on a CPU-only TensorFlow, as ``Model.fit`` decides).
 
 A test that cannot apply to a from-scratch ``fit`` is skipped by name, with the reason, in
 :data:`SKIPPED`; the README's drop-in paragraph lists the same reasons. The OrbaxCheckpoint tests
@@ -112,6 +113,7 @@ def _fit_with_kerasguide(
         metrics=compiled["metrics"],
         weighted_metrics=compiled["weighted_metrics"],
         steps_per_execution=self.steps_per_execution,
+        jit_compile=self.jit_compile,  # compile() resolved "auto" as Model.fit would
         batch_size=32 if batch_size is None else batch_size,
         epochs=epochs,
         verbose=verbose,

@@ -39,7 +39,7 @@ class _AfterKerasImport(importlib.abc.MetaPathFinder):
         if fullname != "keras":
             return None
         sys.meta_path.remove(self)  # one shot; the real finders answer
-        spec = None
+        spec: importlib.machinery.ModuleSpec | None = None
         for finder in sys.meta_path:
             find_spec = getattr(finder, "find_spec", None)
             spec = find_spec(fullname, path, target) if find_spec is not None else None

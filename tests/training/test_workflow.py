@@ -15,6 +15,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+
 from helpers import SCRIPTS
 
 BACKEND = keras.backend.backend()

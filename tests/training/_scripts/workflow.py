@@ -18,8 +18,9 @@ from pathlib import Path
 
 import kerasguide  # before Keras: registers SimpleDense once Keras is imported
 
-import keras  # noqa: E402  (the order is the point)
-import numpy as np  # noqa: E402
+# isort: split
+import keras
+import numpy as np
 
 
 def data() -> tuple[np.ndarray, np.ndarray]:

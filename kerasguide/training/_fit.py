@@ -15,7 +15,7 @@ from kerasguide.training._checkpoint import ResumeState
 from kerasguide.training._data import ArrayData, make_training_data, make_validation_data
 from kerasguide.training._epochs import Loop, run_epochs
 from kerasguide.training._history import History
-from kerasguide.training._model_compile import model_compile_args
+from kerasguide.training._model_compile import callbacks_see_current_state, model_compile_args
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -326,18 +326,19 @@ def fit(
     )
     history.initial_epoch = initial_epoch
     model.stop_training = False
-    run_epochs(
-        loop,
-        model,
-        train,
-        validation,
-        callback_list,
-        initial_epoch=initial_epoch,
-        epochs=epochs,
-        validation_freq=validation_freq,
-        saver=saver,
-        quiet_nan=terminates_on_nan(user_callbacks),
-    )
+    with callbacks_see_current_state(model, loop):
+        run_epochs(
+            loop,
+            model,
+            train,
+            validation,
+            callback_list,
+            initial_epoch=initial_epoch,
+            epochs=epochs,
+            validation_freq=validation_freq,
+            saver=saver,
+            quiet_nan=terminates_on_nan(user_callbacks),
+        )
     return history
 
 

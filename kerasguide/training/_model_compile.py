@@ -7,15 +7,41 @@ in ``model.metrics`` and ``model.optimizer``. ``fit`` keeps that contract by cal
 ``Model.compile`` itself, before the first step, with the optimizer and the very metric objects
 its loop updates (so ``model.metrics`` shows the values the loop computes). A model compiled by
 the user keeps its compile when ``fit`` is given no loss, optimizer or metrics.
+
+On JAX the loop keeps the training state outside the Keras variables between calls, as Keras's
+JAX trainer does; a callback that reads ``self.model`` gets it synced first
+(``keras.callbacks.Callback.model`` calls ``model.jax_state_sync()``), and so it does under
+``fit`` too (:func:`callbacks_see_current_state`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import keras
 
-__all__ = ["compile_model", "model_compile_args"]
+__all__ = ["callbacks_see_current_state", "compile_model", "model_compile_args"]
+
+
+@contextlib.contextmanager
+def callbacks_see_current_state(model: keras.Model, loop: Any) -> Iterator[None]:
+    """While ``fit`` runs on JAX, ``model.jax_state_sync()`` writes the loop's live state back.
+
+    Keras's ``Callback.model`` calls it before handing a callback the model (mid-epoch
+    checkpoints, a batch hook reading a variable), exactly as under ``Model.fit``. The state is
+    written back at the end, also when a callback or the user interrupts training.
+    """
+    if keras.backend.backend() != "jax":
+        yield
+        return
+    object.__setattr__(model, "jax_state_sync", loop.sync)  # an instance attribute, untracked
+    try:
+        yield
+    finally:
+        loop.sync()
+        object.__delattr__(model, "jax_state_sync")
 
 
 def model_compile_args(model: keras.Model) -> dict[str, Any] | None:

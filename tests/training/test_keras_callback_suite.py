@@ -32,7 +32,13 @@ CALLBACK_TESTS = Path(keras.__file__).parent / "src" / "callbacks"
 
 # "<TestCase class>.<test method>" (parameterized methods: the name up to the parameters) ->
 # why it cannot apply to kerasguide.fit. Keep it short; every entry is in the README.
-SKIPPED: dict[str, str] = {}
+SKIPPED: dict[str, str] = {
+    "TestTensorBoardV2.test_TensorBoard_weight_images": (
+        "kerasguide.fit stops with NonFiniteLossError when the loss overflows, where Model.fit "
+        "trains on; this test trains an unseeded Conv2D with SGD on constant data, and its "
+        "loss sometimes overflows to inf"
+    ),
+}
 
 
 def _test_modules() -> list[str]:

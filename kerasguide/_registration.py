@@ -1,12 +1,13 @@
-"""kerasguide's Keras classes registered as soon as Keras is there, without importing it first.
+"""케라스가 들어오는 대로 kerasguide 의 케라스 클래스를 등록한다: 케라스를 먼저 가져오지 않고.
 
-``model.save("m.keras")`` stores :class:`~kerasguide.SimpleDense` as ``"kerasguide>SimpleDense"``;
-``keras.models.load_model`` finds it only in Keras's registry, which the class decorator
-``@keras.saving.register_keras_serializable`` fills when :mod:`kerasguide.layers` is imported.
-``import kerasguide`` does not import Keras (that would start TensorFlow: seconds, and log
-lines), so the registration waits for Keras: at once if Keras is already imported, otherwise
-right after the first ``import keras`` finishes (a one-shot import hook on ``sys.meta_path``,
-the post-import hook of PEP 369 that ``wrapt.register_post_import_hook`` also implements).
+``model.save("m.keras")`` 는 :class:`~kerasguide.SimpleDense` 를 ``"kerasguide>SimpleDense"`` 로
+저장하고, ``keras.models.load_model`` 은 그 이름을 케라스의 등록부에서만 찾는다. 등록부는
+:mod:`kerasguide.layers` 를 가져올 때 클래스 데코레이터
+``@keras.saving.register_keras_serializable`` 이 채운다. ``import kerasguide`` 는 케라스를
+가져오지 않으므로(텐서플로가 시작되어 몇 초와 로그 줄이 든다) 등록은 케라스를 기다린다: 이미
+가져왔으면 바로, 아니면 첫 ``import keras`` 가 끝난 직후에 한다(``sys.meta_path`` 의 한 번 쓰는
+가져오기 훅. PEP 369 의 post-import hook 이며 ``wrapt.register_post_import_hook`` 도 같은 일을
+한다. wrapt 2.x 는 가져오는 시간이 kerasguide 전체보다 길어서 쓰지 않았다).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def _register() -> None:
 
 
 class _AfterKerasImport(importlib.abc.MetaPathFinder):
-    """Finds nothing itself; makes Keras's own loader register kerasguide after running it."""
+    """스스로는 아무것도 찾지 않고, 케라스의 로더가 케라스를 실행한 뒤 등록하게 한다."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -60,7 +61,7 @@ class _AfterKerasImport(importlib.abc.MetaPathFinder):
 
 
 def register_when_keras_is_imported() -> None:
-    """Register kerasguide's classes in Keras now, or right after Keras is first imported."""
+    """kerasguide 의 클래스를 지금(케라스가 있으면), 아니면 케라스를 처음 가져온 직후 등록한다."""
     if "keras" in sys.modules:
         _register()
     elif not any(isinstance(finder, _AfterKerasImport) for finder in sys.meta_path):

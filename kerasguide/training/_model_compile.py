@@ -1,17 +1,16 @@
-"""The model as :func:`kerasguide.fit` leaves it: compiled with what it trains with.
+"""``fit`` 이 남기는 모델: 훈련한 손실·옵티마이저·지표로 ``compile`` 되어 있다.
 
-``Model.fit`` users always hold a compiled model: ``model.evaluate``, ``model.predict``,
-``model.save`` (with the compile config and the optimizer's state) and ``model.fit`` to fine-tune
-work at any point, and callbacks find the metrics' direction (``mode="auto"``) and the optimizer
-in ``model.metrics`` and ``model.optimizer``. ``fit`` keeps that contract by calling
-``Model.compile`` itself, before the first step, with the optimizer and the very metric objects
-its loop updates (so ``model.metrics`` shows the values the loop computes). A model compiled by
-the user keeps its compile when ``fit`` is given no loss, optimizer or metrics.
+``Model.fit`` 을 쓰는 사람은 언제나 ``compile`` 된 모델을 갖고 있다. 그래서 ``model.evaluate``,
+``model.predict``, ``model.save`` (컴파일 설정과 옵티마이저 상태까지), 미세 조정을 위한
+``model.fit`` 이 언제든 되고, 콜백은 ``model.metrics`` 에서 지표의 방향(``mode="auto"``)을,
+``model.optimizer`` 에서 옵티마이저를 찾는다. ``fit`` 도 첫 스텝 전에 ``Model.compile`` 을 직접
+불러 같은 약속을 지킨다: 훈련 반복이 갱신하는 바로 그 지표 객체와 옵티마이저로 ``compile``
+하므로 ``model.metrics`` 에는 반복이 계산한 값이 있다. 사용자가 ``compile`` 한 모델은 ``fit`` 에
+손실·옵티마이저·지표를 주지 않으면 그 ``compile`` 을 그대로 쓴다.
 
-On JAX the loop keeps the training state outside the Keras variables between calls, as Keras's
-JAX trainer does; a callback that reads ``self.model`` gets it synced first
-(``keras.callbacks.Callback.model`` calls ``model.jax_state_sync()``), and so it does under
-``fit`` too (:func:`callbacks_see_current_state`).
+JAX 에서는 훈련 반복이 호출 사이의 상태를 케라스 변수 밖에 둔다(케라스의 JAX 트레이너와
+같다). 콜백이 ``self.model`` 을 읽으면 케라스의 ``Callback.model`` 이 ``model.jax_state_sync()``
+를 불러 상태를 먼저 써 넣는데, ``fit`` 에서도 그렇게 되게 한다(:func:`callbacks_see_current_state`).
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ __all__ = ["callbacks_see_current_state", "compile_model", "model_compile_args"]
 
 @contextlib.contextmanager
 def callbacks_see_current_state(model: keras.Model, loop: Any) -> Iterator[None]:
-    """While ``fit`` runs on JAX, ``model.jax_state_sync()`` writes the loop's live state back.
+    """JAX 에서 ``fit`` 이 도는 동안 ``model.jax_state_sync()`` 가 훈련기의 상태를 써 넣는다.
 
-    Keras's ``Callback.model`` calls it before handing a callback the model (mid-epoch
-    checkpoints, a batch hook reading a variable), exactly as under ``Model.fit``. The state is
-    written back at the end, also when a callback or the user interrupts training.
+    케라스의 ``Callback.model`` 이 콜백에 모델을 건네기 전에 이것을 부른다(에포크 중간의
+    체크포인트, 변수를 읽는 배치 훅). ``Model.fit`` 과 같다. 끝날 때도(콜백이나 사용자가
+    훈련을 중단해도) 상태를 써 넣는다.
     """
     if keras.backend.backend() != "jax":
         yield
@@ -45,7 +44,7 @@ def callbacks_see_current_state(model: keras.Model, loop: Any) -> Iterator[None]
 
 
 def model_compile_args(model: keras.Model) -> dict[str, Any] | None:
-    """What ``model.compile(...)`` was given (``None`` for a model never compiled)."""
+    """``model.compile(...)`` 이 받은 것 (``compile`` 한 적 없는 모델이면 ``None``)."""
     config = getattr(model, "_compile_config", None)
     if not getattr(model, "compiled", False) or config is None:
         return None
@@ -67,14 +66,14 @@ def compile_model(
     weighted_metrics: list[keras.metrics.Metric],
     symbolic_batch: tuple[Any, Any, Any],
 ) -> keras.optimizers.Optimizer:
-    """``model.compile`` with ``fit``'s loss, optimizer and metric objects; the optimizer to use.
+    """``fit`` 의 손실, 옵티마이저, 지표 객체로 ``model.compile`` 하고 쓸 옵티마이저를 돌려준다.
 
-    ``loss`` is the identifier the user gave (a name, a ``Loss`` or a function), so that
-    ``model.save`` stores what ``Model.compile`` would. Settings of an earlier compile that ``fit``
-    has no argument for (``steps_per_execution``, ``jit_compile``, ``run_eagerly``,
-    ``loss_weights``) are kept. The compiled metrics are built on ``symbolic_batch``
-    (``(x, y, y_pred)`` as ``keras.KerasTensor``), without running the model, as ``Model.fit``
-    builds them: callbacks with ``mode="auto"`` find each metric's direction there.
+    ``loss`` 는 사용자가 준 식별자(이름, ``Loss``, 함수)라서 ``model.save`` 가 ``Model.compile``
+    과 같은 것을 저장한다. ``fit`` 에 인자가 없는 앞선 ``compile`` 의 설정
+    (``steps_per_execution``, ``jit_compile``, ``run_eagerly``, ``loss_weights``)은 남긴다.
+    컴파일된 지표는 ``symbolic_batch`` (``keras.KerasTensor`` 인 ``(x, y, y_pred)``)로
+    ``Model.fit`` 처럼 모델을 실행하지 않고 만든다: ``mode="auto"`` 인 콜백이 거기서 지표마다의
+    방향을 찾는다. ``mixed_float16`` 모델이면 돌려주는 옵티마이저가 ``LossScaleOptimizer`` 다.
     """
     earlier = model._compile_config.config if getattr(model, "compiled", False) else {}
     kept = {

@@ -240,12 +240,16 @@ def fit(
         if compiled is not None:
             loss, optimizer = compiled["loss"], compiled["optimizer"]
             metrics, weighted_metrics = compiled["metrics"], compiled["weighted_metrics"]
+    for name, value in (("loss", loss), ("optimizer", optimizer)):
+        if value is None:
+            raise check.argument_error(
+                name,
+                value,
+                "compile 하지 않은 모델에는 꼭 주어야 한다 (Model.compile 과 같은 값)",
+                hint="예: loss='sparse_categorical_crossentropy', optimizer='adam'. 또는 fit "
+                "앞에서 model.compile(...) 하고 fit 에는 loss, optimizer, metrics 를 주지 않는다.",
+            )
     _resolve.check_loss(loss)
-    if optimizer is None:
-        raise ValueError(
-            "optimizer 가 필요하다. 받은 값: optimizer=None. 'adam' 같은 이름이나 "
-            "keras.optimizers.Optimizer 객체를 넘기거나, fit 앞에서 model.compile(...) 한다."
-        )
     metric_ids = _resolve.check_metrics(metrics)
     weighted_ids = _resolve.check_metrics(weighted_metrics, "weighted_metrics")
     # The strategy and the optimizer, decided once (a named optimizer is created in the scope).

@@ -148,5 +148,7 @@ def test_a_compiled_model_keeps_its_compile_unless_fit_is_given_others() -> None
 
 def test_no_loss_and_no_compile_is_refused() -> None:
     x, y = _data()
-    with pytest.raises(ValueError, match="loss 가 필요하다"):
+    with pytest.raises(ValueError, match="loss 는 compile 하지 않은 모델에는 꼭 주어야"):
         kerasguide.fit(_model(), x, y, optimizer="adam", verbose=0)
+    with pytest.raises(ValueError, match="optimizer 는 compile 하지 않은 모델에는"):
+        kerasguide.fit(_model(), x, y, loss="mse", verbose=0)

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.machinery
 import sys
 from collections.abc import Sequence
@@ -31,8 +30,13 @@ def _register() -> None:
         importlib.import_module(name)
 
 
-class _AfterKerasImport(importlib.abc.MetaPathFinder):
-    """스스로는 아무것도 찾지 않고, 케라스의 로더가 케라스를 실행한 뒤 등록하게 한다."""
+class _AfterKerasImport:
+    """스스로는 아무것도 찾지 않고, 케라스의 로더가 케라스를 실행한 뒤 등록하게 한다.
+
+    ``sys.meta_path`` 의 파인더는 ``find_spec`` 만 있으면 된다. ``importlib.abc.MetaPathFinder``
+    를 상속하지 않는 것은 ``importlib.abc`` 가 ``importlib.resources`` 까지 가져와서
+    ``import kerasguide`` 를 느리게 하기 때문이다.
+    """
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None

@@ -20,6 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from kerasguide._errors import NonFiniteLossError, UnsupportedBackendError
+from kerasguide._registration import register_when_keras_is_imported
 from kerasguide._version import __version__
 
 if TYPE_CHECKING:
@@ -65,4 +66,9 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(__all__)  # the public API, not this module's own imports
+
+
+# model.save stores SimpleDense as "kerasguide>SimpleDense"; load_model finds it in Keras's
+# registry once kerasguide.layers is imported: now if Keras is, else right after Keras is.
+register_when_keras_is_imported()

@@ -15,6 +15,8 @@
 - ``_epochs``: 에포크 반복과 콜백 훅, NaN 검사, 검증, 에포크마다 저장.
 - ``_trainer``: 두 백엔드가 함께 쓰는 훈련기 뼈대(손실, 지표, 손실 추적기, ``traces``)와
   ``compile_on_batch`` (케라스의 ``Trainer``).
+- ``_model_compile``: ``fit`` 이 모델을 훈련하는 손실·옵티마이저·지표로 ``compile`` 해 두기
+  (``fit`` 뒤의 ``evaluate``, ``save``, 콜백의 ``model.metrics``), JAX 에서 콜백이 보는 상태.
 - ``_loop``: 텐서플로 훈련기. 모든 스텝을 케라스의 트레이너처럼 ``strategy.run`` 으로
   실행한다(전략을 주지 않으면 텐서플로의 기본 전략).
 - ``_jax_loop``: JAX 훈련기. 상태를 넘겨받고 돌려주는 스텝(``stateless_call``)과 ``jax.jit``.

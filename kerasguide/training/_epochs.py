@@ -21,8 +21,16 @@ from kerasguide.training._trainer import Trainer
 __all__ = ["run_epochs"]
 
 
-def _pythonify(logs: dict[str, Any]) -> dict[str, float]:
-    return {name: float(value) for name, value in logs.items()}
+def _pythonify(logs: dict[str, Any]) -> dict[str, Any]:
+    # keras/src/utils/python_utils.py::pythonify_logs: floats where the value is a scalar; an
+    # array-valued metric (F1Score: one value per class) reaches callbacks and History as is.
+    result: dict[str, Any] = {}
+    for name, value in logs.items():
+        try:
+            result[name] = float(value)
+        except (TypeError, ValueError):
+            result[name] = keras.ops.convert_to_numpy(value)
+    return result
 
 
 def _should_validate(epoch: int, validation_freq: int | list[int]) -> bool:

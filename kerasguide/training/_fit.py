@@ -17,6 +17,7 @@ from kerasguide.training._data import make_data, unpack_validation
 from kerasguide.training._epoch_iterator import EpochIterator
 from kerasguide.training._epochs import run_epochs
 from kerasguide.training._history import History
+from kerasguide.training._model_compile import callbacks_see_current_state, model_compile_args
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -31,8 +32,8 @@ def fit(
     x: Any,
     y: Any = None,
     *,
-    loss: Any,
-    optimizer: Any,
+    loss: Any = None,
+    optimizer: Any = None,
     metrics: list[Any] | tuple[Any, ...] | None = None,
     weighted_metrics: list[Any] | tuple[Any, ...] | None = None,
     epochs: int = 1,
@@ -61,9 +62,22 @@ def fit(
     ``tf.GradientTape``, JAX 는 ``jax.value_and_grad``) →
     ``optimizer.apply`` → 지표 갱신이다. 지표는 스텝마다 갱신하고 에포크마다 초기화한다.
     ``steps_per_execution`` 스텝을 컴파일된 함수 한 번으로 실행해서 파이썬 왕복 비용을 줄인다.
-    ``compile`` 하지 않은 모델을 받고, 훈련 인자는 케라스 ``Model.fit`` 과 같은 뜻이다:
-    ``Model.fit(...)`` 을 부르던 코드에서 ``kerasguide.fit(model, ..., loss=..., optimizer=...)``
-    로 바꿔 쓸 수 있다.
+    훈련 인자는 케라스 ``Model.fit`` 과 같은 뜻이다: ``Model.fit(...)`` 을 부르던 코드에서
+    ``kerasguide.fit(model, ..., loss=..., optimizer=...)`` 로 바꿔 쓸 수 있다.
+
+    ``fit`` 이 끝난 모델은 ``Model.compile`` 한 뒤 ``Model.fit`` 으로 훈련한 모델과 같다:
+    ``fit`` 은 첫 스텝 전에 ``model.compile(optimizer=..., loss=..., metrics=...)`` 을 부르고
+    (``"accuracy"`` 같은 이름은 ``Model.compile`` 처럼 푼 지표 객체로), 훈련 반복은 바로 그 지표
+    객체와 옵티마이저를 쓴다. 그래서 훈련하는 동안과 그 뒤에 ``model.optimizer`` 는 훈련한
+    옵티마이저(상태 포함), ``model.metrics`` 에는 훈련한 지표가 있고(``mode="auto"`` 인
+    ``EarlyStopping`` 이나 ``ModelCheckpoint`` 가 ``"val_accuracy"`` 를 키워야 할지 안다),
+    ``model.evaluate``, ``model.predict``, ``model.save`` (컴파일 설정과 옵티마이저 상태까지
+    저장), 미세 조정을 위한 케라스의 ``model.fit`` 이 곧바로 된다. 이미 ``compile`` 한 모델에
+    ``loss``, ``optimizer``, ``metrics``, ``weighted_metrics`` 를 하나도 주지 않으면 그 모델의
+    ``compile`` 설정으로 훈련하고 그대로 둔다. 하나라도 주면 그것으로 다시 ``compile`` 한다
+    (``steps_per_execution``, ``jit_compile`` 같은 앞선 ``compile`` 의 나머지 설정은 남는다).
+    모델은 첫 배치의 모양으로 만든다(build). ``Model.fit`` 처럼 기호 텐서(``keras.KerasTensor``)
+    로만 추적하므로 훈련 스텝 말고는 모델이 실행되지 않는다.
 
     Args:
         model: 훈련할 ``keras.Model`` (``Sequential``, 함수형, 서브클래싱 모두 된다).
@@ -78,10 +92,10 @@ def fit(
             를 쓰지 않는다(``Model.fit`` 과 같다).
         y: 타깃. ``x`` 가 배열이면 필요하고, 아니면 ``None`` 이어야 한다.
         loss: ``Model.compile`` 과 같은 값. ``"mse"`` 같은 이름, ``keras.losses.Loss`` 객체,
-            또는 ``loss(y_true, y_pred)`` 함수.
+            또는 ``loss(y_true, y_pred)`` 함수. ``compile`` 한 모델이면 생략할 수 있다(위).
         optimizer: ``Model.compile`` 과 같은 값. ``"adam"`` 같은 이름이나
             ``keras.optimizers.Optimizer`` 객체. 모델의 정책이 ``mixed_float16`` 이면
-            ``Model.compile`` 처럼 ``LossScaleOptimizer`` 로 감싼다. 훈련하는 동안
+            ``Model.compile`` 처럼 ``LossScaleOptimizer`` 로 감싼다. 훈련하는 동안과 그 뒤에
             ``model.optimizer`` 가 이 옵티마이저다(콜백이 학습률을 읽고 바꾼다).
         metrics: ``Model.compile`` 과 같은 지표 리스트. ``"accuracy"`` 는 타깃과 출력의
             모양을 보고 이진/희소/범주 정확도 중 하나로 정한다. 샘플 가중치를 쓰지 않는다.
@@ -161,10 +175,11 @@ def fit(
         ValueError: ``x`` 와 ``y`` (와 ``sample_weight``)의 길이가 다르거나, 정수 인자가
             범위를 벗어나거나, ``initial_epoch >= epochs`` 이거나, ``validation_split`` 이
             (0, 1) 밖이거나 데이터셋과 함께 왔거나, ``class_weight`` 의 키가 타깃의 클래스가
-            아니거나, 케라스가 모르는 손실/지표/옵티마이저 이름이거나, 훈련할 가중치가 없는
-            모델인 경우, ``checkpoint_dir`` 의 체크포인트가 다른 모양의 모델이나 다른
-            옵티마이저에서 저장된 경우, 모델이 ``strategy`` 의 ``scope()`` 밖에서 만들어진
-            경우. 모두 훈련을 시작하기 전에(아무것도 저장하기 전에) 검사한다.
+            아니거나, 케라스가 모르는 손실/지표/옵티마이저 이름이거나, ``compile`` 하지 않은
+            모델에 ``loss`` 나 ``optimizer`` 가 없는 경우, ``checkpoint_dir`` 의 체크포인트가
+            다른 모양의 모델이나 다른 옵티마이저에서 저장된 경우, 모델이 ``strategy`` 의
+            ``scope()`` 밖에서 만들어진 경우. 모두 훈련을 시작하기 전에(아무것도 저장하기
+            전에) 검사한다.
         TypeError: ``model`` 이 ``keras.Model`` 이 아니거나 ``x`` 가 배열/데이터셋이 아니거나
             콜백이 ``keras.callbacks.Callback`` 이 아니거나 ``strategy`` 가
             ``tf.distribute.Strategy`` 가 아닌 경우.
@@ -219,6 +234,21 @@ def fit(
     val_batch_size = batch_size
     if validation_batch_size is not None:
         val_batch_size = check.check_int("validation_batch_size", validation_batch_size, minimum=1)
+    if loss is None and optimizer is None and metrics is None and weighted_metrics is None:
+        # A model the user compiled trains with its compile, as under Model.fit.
+        compiled = model_compile_args(model)
+        if compiled is not None:
+            loss, optimizer = compiled["loss"], compiled["optimizer"]
+            metrics, weighted_metrics = compiled["metrics"], compiled["weighted_metrics"]
+    for name, value in (("loss", loss), ("optimizer", optimizer)):
+        if value is None:
+            raise check.argument_error(
+                name,
+                value,
+                "compile 하지 않은 모델에는 꼭 주어야 한다 (Model.compile 과 같은 값)",
+                hint="예: loss='sparse_categorical_crossentropy', optimizer='adam'. 또는 fit "
+                "앞에서 model.compile(...) 하고 fit 에는 loss, optimizer, metrics 를 주지 않는다.",
+            )
     _resolve.check_loss(loss)
     metric_ids = _resolve.check_metrics(metrics)
     weighted_ids = _resolve.check_metrics(weighted_metrics, "weighted_metrics")
@@ -317,8 +347,6 @@ def fit(
         steps_per_execution=steps_per_execution,
         jit_compile=trainer.jit_compile,
     )
-    previous_optimizer = getattr(model, "optimizer", None)
-    model.optimizer = trainer.optimizer  # callbacks read and set the learning rate here
     model.stop_training = False
     try:
         callback_list.on_train_begin()
@@ -329,24 +357,23 @@ def fit(
         if any(isinstance(c, keras.callbacks.BackupAndRestore) for c in user_callbacks):
             first_epoch = getattr(model, "_initial_epoch", None) or first_epoch
         history.initial_epoch = first_epoch
-        run_epochs(
-            trainer,
-            model,
-            train_epochs,
-            val_epochs,
-            callback_list,
-            initial_epoch=first_epoch,
-            epochs=epochs,
-            validation_freq=validation_freq,
-            saver=saver,
-            quiet_nan=terminates_on_nan(user_callbacks),
-        )
+        with callbacks_see_current_state(model, trainer):
+            run_epochs(
+                trainer,
+                model,
+                train_epochs,
+                val_epochs,
+                callback_list,
+                initial_epoch=first_epoch,
+                epochs=epochs,
+                validation_freq=validation_freq,
+                saver=saver,
+                quiet_nan=terminates_on_nan(user_callbacks),
+            )
     finally:
         train_epochs.close()
         if val_epochs is not None:
             val_epochs.close()
-        if previous_optimizer is not None:
-            model.optimizer = previous_optimizer
     return history
 
 

@@ -121,6 +121,9 @@ class TensorFlowTrainer(Trainer):
         if not training:
             y_pred = self._call_model(x, training=False)
             loss = self.replica_loss(y, y_pred, sample_weight, local)
+        elif not self.model.trainable_variables:  # trained as in Model.fit: state, metrics
+            y_pred = self._call_model(x, training=True)
+            loss = self.replica_loss(y, y_pred, sample_weight, local)
         else:
             trainable = self.model.trainable_variables
             with tf.GradientTape() as tape:

@@ -4,9 +4,11 @@
 추적기)를 갖고, 백엔드마다의 ``TensorFlowTrainer``, ``JAXTrainer`` 가 스텝과 컴파일된 함수만
 더한다. 여기서도 같다.
 
-- :func:`compile_on_batch`: ``Model.compile`` 이 첫 스텝 전에 하는 일. 진짜 배치 하나로 모델을
-  만들고(build), 그 배치의 타깃과 모델 출력의 모양으로 ``"accuracy"`` 같은 별칭을 풀고,
-  ``mixed_float16`` 모델이면 ``LossScaleOptimizer`` 로 감싸고, 옵티마이저의 변수를 만든다.
+- :func:`compile_on_batch`: ``Model.compile`` 과 ``Model.fit`` 이 첫 스텝 전에 하는 일. 배치
+  하나의 모양으로 모델을 기호 텐서(``keras.KerasTensor``)로 만들고(build, ``Model.fit`` 처럼
+  아무것도 실행하지 않는다), 타깃과 모델 출력의 모양으로 ``"accuracy"`` 같은 별칭을 풀고,
+  모델을 그 손실·옵티마이저·지표로 ``compile`` 하고(``mixed_float16`` 이면
+  ``LossScaleOptimizer``), 옵티마이저의 변수를 만든다.
 - :class:`Trainer`: 손실 함수, 옵티마이저, 지표와 그 결과, 손실 추적기, ``traces``, 그리고
   손실에 ``model.losses`` 를 더하는 규칙 하나(:meth:`Trainer.add_model_losses`, 케라스의
   ``Trainer._aggregate_additional_loss`` 와 같다: 실수가 아닌 손실만 ``floatx`` 로 바꾼다).
@@ -16,12 +18,14 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import keras
 
 import kerasguide.training._resolve as _resolve
+from kerasguide.training._model_compile import compile_model
 
 __all__ = ["Compiled", "Trainer", "compile_on_batch"]
 
@@ -50,28 +54,39 @@ def compile_on_batch(
     weighted_metric_ids: list[Any],
     optimizer: keras.optimizers.Optimizer,
 ) -> Compiled:
-    """``sample`` (``(x, y[, sw])``) 로 ``model`` 을 만들고 훈련에 쓸 것을 푼다."""
+    """``sample`` (``(x, y[, sw])``) 의 모양으로 ``model`` 을 만들고, 훈련에 쓸 것을 풀고,
+    모델을 그것으로 ``compile`` 한다 (:mod:`kerasguide.training._model_compile`)."""
+    from keras.src.backend import compute_output_spec  # Model.fit's symbolic build uses it
+
     x_sample, y_sample, _ = keras.utils.unpack_x_y_sample_weight(sample)
-    call_kwargs = {"training": False} if call_has_training(model) else {}
-    y_pred = model(x_sample, **call_kwargs)
+    # Symbolic, as Model.fit builds: nothing runs, so a layer's side effects (a counter in
+    # call) happen only in training steps.
+    x, y = (keras.tree.map_structure(_symbolic, part) for part in (x_sample, y_sample))
+    y_pred = compute_output_spec(model, x, training=False)
     if not model.trainable_variables:
-        raise ValueError(
-            f"모델 '{model.name}' 에 훈련할 가중치(trainable_variables)가 없다. "
-            f"받은 모델의 가중치 수: 전체 {len(model.variables)}, 훈련 가능 0. "
-            "층이 모두 trainable=False 인지(동결), 가중치가 있는 층을 넣었는지 확인한다."
+        # Model.fit trains such a model too (non-trainable state, metrics) and warns.
+        warnings.warn(
+            f"모델 '{model.name}' 에 훈련할 가중치(trainable_variables)가 없다: 옵티마이저는 "
+            "아무것도 바꾸지 않고, 순전파와 지표만 계산한다 (Model.fit 과 같다).",
+            stacklevel=4,
         )
-    y_shape, y_pred_shape = tuple(y_sample.shape), tuple(y_pred.shape)
+    y_shape, y_pred_shape = tuple(y.shape), tuple(y_pred.shape)
     loss_fn = _resolve.resolve_loss(loss, y_shape, y_pred_shape)
     metrics = [_resolve.resolve_metric(m, y_shape, y_pred_shape) for m in metric_ids]
     weighted = [_resolve.resolve_metric(m, y_shape, y_pred_shape) for m in weighted_metric_ids]
-    loss_fn(y_sample, y_pred)  # a loss that does not fit y fails here, not mid-training
-    if model.dtype_policy.name == "mixed_float16" and not isinstance(
-        optimizer, keras.optimizers.LossScaleOptimizer
-    ):
-        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    compute_output_spec(loss_fn, y, y_pred)  # a loss that does not fit y fails here
+    # Model.compile wraps a mixed_float16 model's optimizer in a LossScaleOptimizer.
+    optimizer = compile_model(
+        model, loss=loss, optimizer=optimizer, metrics=metrics, weighted_metrics=weighted,
+        symbolic_batch=(x, y, y_pred),
+    )  # fmt: skip
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     return Compiled(loss_fn, metrics, weighted, optimizer)
+
+
+def _symbolic(value: Any) -> Any:
+    return None if value is None else keras.KerasTensor(value.shape, dtype=value.dtype)
 
 
 class Trainer:

@@ -516,14 +516,16 @@ def test_wrong_types_raise_type_error(overrides: dict[str, Any], pattern: str) -
         _bad_fit(**overrides)
 
 
-def test_model_without_trainable_weights_is_rejected_before_training() -> None:
+def test_model_without_trainable_weights_trains_like_model_fit_with_a_warning() -> None:
     model = _model()
     model.trainable = False
     x, y = _data(20)
-    optimizer = keras.optimizers.SGD()
-    with pytest.raises(ValueError, match="훈련할 가중치"):
-        fit(model, x, y, loss=_loss(), optimizer=optimizer, verbose=0)
-    assert not optimizer.built
+    before = [np.array(w) for w in model.get_weights()]
+    with pytest.warns(UserWarning, match="훈련할 가중치"):
+        history = fit(model, x, y, loss=_loss(), optimizer="sgd", epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2  # Model.fit trains it too: loss, metrics, state
+    for old, new in zip(before, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(new, old)
 
 
 def test_dataset_with_y_or_repeat_is_rejected() -> None:

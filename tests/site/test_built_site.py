@@ -38,13 +38,9 @@ PAGES: dict[str, int] = {
     "api": 0,
     "performance": 0,
     "about": 0,
-    "ch03/environment": 1,
-    "ch03/tensorflow-basics": 0,
-    "ch03/linear-classifier": 5,
-    "ch03/keras-api": 0,
-    "ch03/keras-layers": 0,
-    "ch03/keras-training": 2,
-    "ch03/keras-loop": 1,
+    "guides/fit-parity": 1,
+    "guides/gpu-environment": 0,
+    "guides/litert": 0,
     "guides/long-training": 0,
 }
 

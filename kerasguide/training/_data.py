@@ -72,9 +72,14 @@ class ArrayData:
     def __init__(
         self, arrays: tuple[Any, ...], *, batch_size: int, shuffle: bool, seed: int | None
     ) -> None:
+        # TensorFlow gathers from its tensors (on the device); JAX from arrays it put on the
+        # device once (see _on_jax_device); else NumPy gathers on the host.
+        self._gather: Callable[[Any, Any], Any] = _np_gather
+        if _on_tensorflow():
+            self._gather = _tf_gather
+        elif (on_device := _on_jax_device(arrays)) is not None:
+            arrays, self._gather = on_device, _jax_gather
         self.arrays = arrays
-        # TensorFlow gathers from its tensors (on the device); other backends from NumPy.
-        self._gather: Callable[[Any, Any], Any] = _tf_gather if _on_tensorflow() else _np_gather
         self.size = int(arrays[0].shape[0])
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -239,6 +244,33 @@ Data = ArrayData | DatasetData
 
 def _np_gather(array: Any, indices: Any) -> Any:
     return array[indices]  # along the first (sample) axis
+
+
+# On JAX with one device (no keras.distribution set), arrays up to this many bytes in all are
+# put on the device once per fit, and every chunk is gathered there by a compiled gather: no
+# host gather and no host-to-device copy of each chunk, as on TensorFlow. Larger arrays (which
+# might not fit in an accelerator's memory) are gathered by NumPy, as Model.fit reads them.
+JAX_DEVICE_BYTES = 1 << 30
+_JAX_TAKE: Any = None
+
+
+def _on_jax_device(arrays: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    if keras.distribution.distribution() is not None:
+        return None  # each batch is placed with the distribution's layout instead
+    if sum(np.asarray(a).nbytes for a in arrays) > JAX_DEVICE_BYTES:
+        return None
+    import jax
+
+    return tuple(jax.device_put(a) for a in arrays)
+
+
+def _jax_gather(array: Any, indices: Any) -> Any:
+    global _JAX_TAKE
+    if _JAX_TAKE is None:
+        import jax
+
+        _JAX_TAKE = jax.jit(lambda a, i: a[i])  # one compilation per chunk shape
+    return _JAX_TAKE(array, indices.astype(np.int32))
 
 
 def _tf_gather(array: Any, indices: Any) -> Any:

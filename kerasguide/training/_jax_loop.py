@@ -14,12 +14,17 @@ scratch in JAX":
   ``lax.while_loop``, which stops early at the first non-finite loss (the NaN guard). ``jit``
   compiles once per chunk shape: full chunks, and a short last batch, both in the first epoch;
   later epochs reuse them;
-- after each call the new arrays are written back to the Keras variables (a reference, not a
-  copy), so callbacks, checkpoints and the user always see the current model.
+- the call also returns the metrics' results (the logs of the batch callbacks), and its input
+  state is donated (``donate_argnums``, as in Keras's JAX trainer): one dispatch per chunk and
+  one copy of the state in memory. Arrays of up to ``JAX_DEVICE_BYTES`` live on the device
+  for the whole ``fit`` and each chunk is gathered there (:mod:`kerasguide.training._data`);
+- between calls the state lives here, as in Keras's JAX trainer, and is written back to the
+  Keras variables at the end of every epoch (before validation, callbacks and checkpoints
+  read the model) and when the loss stops being finite.
 
 With a ``keras.distribution`` set (``keras.distribution.DataParallel`` and the others), every
-batch is placed with the distribution's data layout before the call; the variables already
-carry their layouts, and XLA's partitioner (GSPMD) does the rest.
+chunk is placed with the distribution's data layout before the call, on one process or
+several (:mod:`kerasguide.training._jax_distribution`).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import keras
 import numpy as np
 
 import kerasguide._resolve as _resolve
+import kerasguide.training._jax_distribution as _jax_distribution
 from kerasguide.training._compile import compile_on_batch
 from kerasguide.training._data import ArrayData, Data, DatasetData
 
@@ -85,6 +91,7 @@ class JaxTrainLoop:
         self._functions: dict[str, Any] = {}
         self._results_fn: Any = None
         self._live: tuple[list[Any], ...] | None = None
+        self._logs: dict[str, Any] | None = None  # the last call's results (of the live state)
         self.log_names = ["loss", *_resolve.metric_log_names(metrics, weighted_metrics)]
 
     @classmethod
@@ -126,16 +133,17 @@ class JaxTrainLoop:
             metric.reset_state()
 
     def results(self) -> dict[str, Any]:
-        """The metrics' results, computed from the live state in one compiled call."""
+        """The metrics' results: those the last call computed, else from the variables."""
+        if self._live is not None and self._logs is not None:
+            return self._logs
         if self._results_fn is None:
-            metrics = self.all_metrics()
-
-            def compute(metric_vars: Any) -> list[Any]:
-                return [m.stateless_result(v) for m, v in zip(metrics, metric_vars, strict=True)]
-
-            self._results_fn = jax.jit(compute)
+            self._results_fn = jax.jit(self._compute_results)
         values = self._results_fn(self._state()[3])
         return dict(zip(self.log_names, values, strict=True))
+
+    def _compute_results(self, metric_vars: Any) -> list[Any]:
+        metrics = self.all_metrics()
+        return [m.stateless_result(v) for m, v in zip(metrics, metric_vars, strict=True)]
 
     # --- state --------------------------------------------------------------------------------
     # Between calls the state lives here, as Keras's JAX trainer keeps it; `sync` writes it back
@@ -148,16 +156,22 @@ class JaxTrainLoop:
         if self._live is not None:
             self._write_back(self._live)
             self._live = None
+            self._logs = None
 
-    def _state(self) -> tuple[list[Any], ...]:
+    def _state(self, own: bool = False) -> tuple[list[Any], ...]:
+        """The live state, else the variables' values (copies if ``own``: a compiled call
+        donates its input state, and the variables must keep their buffers)."""
         if self._live is not None:
             return self._live
-        return (
+        state = (
             [v.value for v in self.model.trainable_variables],
             [v.value for v in self.model.non_trainable_variables],
             [v.value for v in self.optimizer.variables],
             [[v.value for v in m.variables] for m in self.all_metrics()],
         )
+        if own:
+            state = jax.tree_util.tree_map(lambda a: jax.numpy.array(a, copy=True), state)
+        return state
 
     def _write_back(self, state: tuple[list[Any], ...]) -> None:
         trainable, non_trainable, optimizer_vars, metric_vars = state
@@ -251,7 +265,9 @@ class JaxTrainLoop:
             steps_run, loss_sum, samples, state = jax.lax.while_loop(
                 cond, body, (jax.numpy.asarray(0), zero, zero, state)
             )
-            return steps_run, loss_sum, self._track_loss(state, loss_sum, samples)
+            state = self._track_loss(state, loss_sum, samples)
+            # The logs come out of the same call: no second call (and no wait) per chunk.
+            return steps_run, self._compute_results(state[3]), state
 
         def run_chunk_eagerly(
             state: Any, arrays: tuple[Any, ...], rows: Any
@@ -269,9 +285,12 @@ class JaxTrainLoop:
                     loss_sum, samples, steps_run = loss_sum + loss * size, samples + size, i + 1
                     if guard and not bool(jax.numpy.isfinite(loss_sum)):
                         break
-                return steps_run, loss_sum, self._track_loss(state, loss_sum, samples)
+                state = self._track_loss(state, loss_sum, samples)
+                return steps_run, self._compute_results(state[3]), state
 
-        compiled = jax.jit(run_chunk) if self.jit_compile else run_chunk_eagerly
+        # The input state is donated (as in Keras's JAX trainer): its buffers are reused for
+        # the new state instead of holding two copies of the model and optimizer.
+        compiled = jax.jit(run_chunk, donate_argnums=0) if self.jit_compile else run_chunk_eagerly
         self._functions[kind] = compiled
         return compiled
 
@@ -286,32 +305,13 @@ class JaxTrainLoop:
 
     # --- one epoch ------------------------------------------------------------------------------
 
-    def _place(self, arrays: tuple[Any, ...]) -> tuple[Any, ...]:
-        """Put a chunk on the devices as the active keras.distribution lays out its batches."""
-        distribution = keras.distribution.distribution()
-        if distribution is None:
-            return arrays
-        mesh = distribution.device_mesh
-
-        def place(array: Any) -> Any:
-            # Chunks are (steps, batch, ...): the data layout applies to axis 1.
-            layout = distribution.get_data_layout(array.shape[1:])
-            axes = getattr(layout, "axes", None)
-            batch_axis = axes[0] if axes else None
-            size = dict(zip(mesh.axis_names, mesh.shape, strict=True)).get(batch_axis, 1)
-            if batch_axis is None or array.shape[1] % size:
-                return array  # a short last batch that does not split: replicated
-            spec = jax.sharding.PartitionSpec(None, batch_axis)
-            return jax.device_put(array, jax.sharding.NamedSharding(mesh.backend_mesh, spec))
-
-        return tuple(jax.tree_util.tree_map(place, arrays))
-
     def _run(self, kind: str, arrays: tuple[Any, ...], rows: int) -> tuple[int, dict[str, Any]]:
-        steps_run, _, state = self._function(kind)(
-            self._state(), self._place(arrays), np.int32(rows)
+        steps_run, values, state = self._function(kind)(
+            self._state(own=self.jit_compile), _jax_distribution.place(arrays), np.int32(rows)
         )
         self._live = state
-        return int(steps_run), self.results()
+        self._logs = dict(zip(self.log_names, values, strict=True))
+        return int(steps_run), self._logs
 
     def calls(self, kind: str, data: Data, epoch: int) -> Iterator[Call]:
         if isinstance(data, ArrayData):

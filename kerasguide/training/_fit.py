@@ -85,7 +85,9 @@ def fit(
             기록의 이름은 ``"weighted_<이름>"`` 이다.
         epochs: 마지막 에포크 번호(1 이상). ``initial_epoch`` 부터 ``epochs`` 까지 훈련한다.
         batch_size: 배열 입력의 배치 크기 (1 이상). 분산 훈련에서는 전역 배치 크기(global
-            batch size)다: 복제본이 N 개면 한 배치를 N 조각으로 나누어 계산한다.
+            batch size)다: 복제본이 N 개면 한 배치를 N 조각으로 나누어 계산한다. JAX 에서
+            프로세스 P 개가 함께 훈련하면(``keras.distribution.initialize``) 프로세스마다 각자의
+            ``x`` 에서 ``batch_size / P`` 행씩 내어 전역 배치를 이룬다(P 의 배수여야 한다).
         verbose: ``"auto"`` (=1), 0(출력 없음), 1(진행 막대), 2(에포크마다 한 줄). 진행 막대는
             케라스의 ``ProgbarLogger`` 콜백이다.
         callbacks: ``keras.callbacks.Callback`` 리스트. ``Model.fit`` 처럼 케라스의
@@ -235,14 +237,24 @@ def fit(
     else:
         distributed = False
 
-    # 2. Data.
+    # 2. Data. JAX processes training as one each give their share of every global batch.
+    processes = 1
+    if backend == "jax":
+        import kerasguide.training._jax_distribution as _jax_distribution
+
+        processes = _jax_distribution.process_count()
+    local_batch, local_val_batch = batch_size, val_batch_size
+    if processes > 1:
+        local_batch = _jax_distribution.local_batch_size("batch_size", batch_size, processes)
+        name = "validation_batch_size" if validation_batch_size is not None else "batch_size"
+        local_val_batch = _jax_distribution.local_batch_size(name, val_batch_size, processes)
     train, split_rows = make_training_data(
         x,
         y,
         sample_weight=sample_weight,
         class_weight=class_weight,
         validation_split=split if validation_data is None else None,
-        batch_size=batch_size,
+        batch_size=local_batch,
         shuffle=shuffle,
         seed=seed,
         steps_per_epoch=steps_per_epoch,
@@ -252,8 +264,12 @@ def fit(
     validation = None
     if validation_data is not None:
         validation = make_validation_data(
-            validation_data, batch_size=val_batch_size, validation_steps=validation_steps
+            validation_data, batch_size=local_val_batch, validation_steps=validation_steps
         )
+    if processes > 1:
+        for name, data in (("x", train), ("validation_data", validation)):
+            if isinstance(data, ArrayData):
+                _jax_distribution.check_same_rows(name, data.size)
 
     # 3. The compiled loop (builds the model on a batch, resolves "accuracy" like compile).
     loop = _create_loop(

@@ -55,6 +55,14 @@ def _write_atomically(path: str, write: Any) -> None:
         raise
 
 
+def _is_writer() -> bool:
+    if keras.backend.backend() != "jax":
+        return True
+    from kerasguide.training._jax_distribution import is_writer
+
+    return is_writer()
+
+
 class NpzCheckpoint(CheckpointRecord):
     """Saves and restores one training run of :func:`kerasguide.fit` in ``directory``."""
 
@@ -137,7 +145,16 @@ class NpzCheckpoint(CheckpointRecord):
         history: dict[str, list[float]],
         epoch_seconds: list[float],
     ) -> str:
-        """Save the state after ``epochs_done`` epochs as ``ckpt-<epochs_done>.npz``; its path."""
+        """Save the state after ``epochs_done`` epochs as ``ckpt-<epochs_done>.npz``; its path.
+
+        With several JAX processes training as one, only process 0 writes (the variables are
+        replicated: every process holds the same values); the others only note the path.
+        """
+        name = f"ckpt-{epochs_done}.npz"
+        path = os.path.join(self.directory, name)
+        if not _is_writer():
+            self.latest = path
+            return path
         os.makedirs(self.directory, exist_ok=True)
         document = self.document(
             epochs_done=epochs_done,
@@ -149,8 +166,6 @@ class NpzCheckpoint(CheckpointRecord):
         for prefix, variables in self.variable_groups():
             for index, variable in enumerate(variables):
                 arrays[value_key(prefix, index)] = keras.ops.convert_to_numpy(variable.value)
-        name = f"ckpt-{epochs_done}.npz"
-        path = os.path.join(self.directory, name)
         _write_atomically(path, lambda file: np.savez(file, **arrays))
         names = [name, *(n for n in self._names() if n != name)]
         kept, dropped = names[:MAX_TO_KEEP], names[MAX_TO_KEEP:]

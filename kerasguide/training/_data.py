@@ -21,6 +21,7 @@ import math
 import sys
 import warnings
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import keras
@@ -45,6 +46,7 @@ __all__ = [
     "ArrayData",
     "Data",
     "DatasetData",
+    "IndexedChunk",
     "is_dataset",
     "make_training_data",
     "make_validation_data",
@@ -74,11 +76,10 @@ class ArrayData:
     ) -> None:
         # TensorFlow gathers from its tensors (on the device); JAX from arrays it put on the
         # device once (see _on_jax_device); else NumPy gathers on the host.
-        self._gather: Callable[[Any, Any], Any] = _np_gather
-        if _on_tensorflow():
-            self._gather = _tf_gather
-        elif (on_device := _on_jax_device(arrays)) is not None:
-            arrays, self._gather = on_device, _jax_gather
+        self._gather: Callable[[Any, Any], Any] = _tf_gather if _on_tensorflow() else _np_gather
+        self.on_device = False
+        if not _on_tensorflow() and (on_device := _on_jax_device(arrays)) is not None:
+            arrays, self.on_device = on_device, True
         self.arrays = arrays
         self.size = int(arrays[0].shape[0])
         self.batch_size = batch_size
@@ -134,7 +135,10 @@ class ArrayData:
     def chunks(self, epoch: int, steps_per_execution: int) -> Iterator[tuple[tuple[Any, ...], int]]:
         """``((x_chunk, y_chunk[, sw_chunk]), rows_to_use)`` covering one epoch."""
         for indices, rows in self.chunk_indices(epoch, steps_per_execution):
-            yield tuple(self._gather(a, indices) for a in self.arrays), rows
+            if self.on_device:
+                yield IndexedChunk(self.arrays, indices.astype(np.int32)), rows  # type: ignore[misc]
+            else:
+                yield tuple(self._gather(a, indices) for a in self.arrays), rows
 
     def chunk_groups(
         self, epoch: int, steps_per_execution: int
@@ -247,11 +251,20 @@ def _np_gather(array: Any, indices: Any) -> Any:
 
 
 # On JAX with one device (no keras.distribution set), arrays up to this many bytes in all are
-# put on the device once per fit, and every chunk is gathered there by a compiled gather: no
-# host gather and no host-to-device copy of each chunk, as on TensorFlow. Larger arrays (which
-# might not fit in an accelerator's memory) are gathered by NumPy, as Model.fit reads them.
+# put on the device once per fit, and the compiled function gathers each batch there from the
+# chunk's indices: no host gather, no host-to-device copy of each chunk, no padded chunk. Larger
+# arrays (which might not fit in an accelerator's memory) are gathered by NumPy, as Model.fit
+# reads them.
 JAX_DEVICE_BYTES = 1 << 30
-_JAX_TAKE: Any = None
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    """A chunk that stays on the device: the whole arrays and the chunk's sample indices,
+    shape ``(steps, batch)`` (JAX; the compiled function gathers each batch it runs)."""
+
+    arrays: tuple[Any, ...]
+    indices: Any
 
 
 def _on_jax_device(arrays: tuple[Any, ...]) -> tuple[Any, ...] | None:
@@ -262,15 +275,6 @@ def _on_jax_device(arrays: tuple[Any, ...]) -> tuple[Any, ...] | None:
     import jax
 
     return tuple(jax.device_put(a) for a in arrays)
-
-
-def _jax_gather(array: Any, indices: Any) -> Any:
-    global _JAX_TAKE
-    if _JAX_TAKE is None:
-        import jax
-
-        _JAX_TAKE = jax.jit(lambda a, i: a[i])  # one compilation per chunk shape
-    return _JAX_TAKE(array, indices.astype(np.int32))
 
 
 def _tf_gather(array: Any, indices: Any) -> Any:

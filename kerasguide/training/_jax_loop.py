@@ -17,7 +17,8 @@ scratch in JAX":
 - the call also returns the metrics' results (the logs of the batch callbacks), and its input
   state is donated (``donate_argnums``, as in Keras's JAX trainer): one dispatch per chunk and
   one copy of the state in memory. Arrays of up to ``JAX_DEVICE_BYTES`` live on the device
-  for the whole ``fit`` and each chunk is gathered there (:mod:`kerasguide.training._data`);
+  for the whole ``fit`` (:mod:`kerasguide.training._data`): a call then takes the chunk's
+  sample indices, and each step gathers its batch on the device;
 - between calls the state lives here, as in Keras's JAX trainer, and is written back to the
   Keras variables at the end of every epoch (before validation, callbacks and checkpoints
   read the model) and when the loss stops being finite.
@@ -40,7 +41,7 @@ import numpy as np
 import kerasguide._resolve as _resolve
 import kerasguide.training._jax_distribution as _jax_distribution
 from kerasguide.training._compile import compile_on_batch
-from kerasguide.training._data import ArrayData, Data, DatasetData
+from kerasguide.training._data import ArrayData, Data, DatasetData, IndexedChunk
 
 __all__ = ["JaxTrainLoop"]
 
@@ -54,6 +55,15 @@ def _unpack(data: tuple[Any, ...]) -> tuple[Any, Any, Any]:
 def _batch_size(batch: tuple[Any, ...]) -> int:
     # x may be nested (a dict of named inputs): every input has the batch axis first.
     return int(jax.tree_util.tree_leaves(batch[0])[0].shape[0])
+
+
+def _batch(arrays: tuple[Any, ...], indices: Any, i: Any) -> tuple[Any, ...]:
+    """Batch ``i`` of a chunk: row ``i`` of chunk arrays, or the rows ``indices[i]`` of the
+    whole arrays (an :class:`IndexedChunk`)."""
+    if indices is None:
+        return tuple(jax.tree_util.tree_map(lambda a: jax.numpy.asarray(a[i]), arrays))
+    rows = indices[i]
+    return tuple(jax.tree_util.tree_map(lambda a: a[rows], arrays))
 
 
 def _shapes(batch: Any) -> list[tuple[int, ...]]:
@@ -90,6 +100,7 @@ class JaxTrainLoop:
         self.traces: dict[str, int] = {"train": 0, "validation": 0}
         self._functions: dict[str, Any] = {}
         self._results_fn: Any = None
+        self._copy_fn: Any = None
         self._live: tuple[list[Any], ...] | None = None
         self._logs: dict[str, Any] | None = None  # the last call's results (of the live state)
         self.log_names = ["loss", *_resolve.metric_log_names(metrics, weighted_metrics)]
@@ -170,7 +181,9 @@ class JaxTrainLoop:
             [[v.value for v in m.variables] for m in self.all_metrics()],
         )
         if own:
-            state = jax.tree_util.tree_map(lambda a: jax.numpy.array(a, copy=True), state)
+            if self._copy_fn is None:  # one compiled call copies it all (not one per array)
+                self._copy_fn = jax.jit(lambda t: jax.tree_util.tree_map(jax.numpy.copy, t))
+            state = self._copy_fn(state)
         return state
 
     def _write_back(self, state: tuple[list[Any], ...]) -> None:
@@ -246,7 +259,9 @@ class JaxTrainLoop:
         step = self._train_step if kind == "train" else self._test_step
         guard = kind == "train"
 
-        def run_chunk(state: Any, arrays: tuple[Any, ...], rows: Any) -> tuple[Any, Any, Any]:
+        def run_chunk(
+            state: Any, arrays: tuple[Any, ...], indices: Any, rows: Any
+        ) -> tuple[Any, Any, Any]:
             self.traces[kind] += 1  # runs only while jax traces (once per chunk shape)
 
             def cond(carry: Any) -> Any:
@@ -256,7 +271,7 @@ class JaxTrainLoop:
 
             def body(carry: Any) -> Any:
                 i, loss_sum, samples, state = carry
-                batch = jax.tree_util.tree_map(lambda a: a[i], arrays)
+                batch = _batch(arrays, indices, i)
                 loss, state = step(state, batch)
                 size = jax.numpy.asarray(_batch_size(batch), loss.dtype)
                 return i + 1, loss_sum + loss * size, samples + size, state
@@ -270,7 +285,7 @@ class JaxTrainLoop:
             return steps_run, self._compute_results(state[3]), state
 
         def run_chunk_eagerly(
-            state: Any, arrays: tuple[Any, ...], rows: Any
+            state: Any, arrays: tuple[Any, ...], indices: Any, rows: Any
         ) -> tuple[Any, Any, Any]:
             # jit_compile=False: step by step in Python, each operation run as it comes (for
             # debugging with print and breakpoints, as Model.fit(jit_compile=False) on JAX).
@@ -279,7 +294,7 @@ class JaxTrainLoop:
             steps_run = 0
             with jax.disable_jit():
                 for i in range(int(rows)):
-                    batch = jax.tree_util.tree_map(lambda a, i=i: jax.numpy.asarray(a[i]), arrays)
+                    batch = _batch(arrays, indices, i)
                     loss, state = step(state, batch)
                     size = _batch_size(batch)
                     loss_sum, samples, steps_run = loss_sum + loss * size, samples + size, i + 1
@@ -305,9 +320,13 @@ class JaxTrainLoop:
 
     # --- one epoch ------------------------------------------------------------------------------
 
-    def _run(self, kind: str, arrays: tuple[Any, ...], rows: int) -> tuple[int, dict[str, Any]]:
+    def _run(self, kind: str, arrays: Any, rows: int) -> tuple[int, dict[str, Any]]:
+        if isinstance(arrays, IndexedChunk):  # on the device: batches gathered in the call
+            arrays, indices = arrays.arrays, arrays.indices
+        else:
+            arrays, indices = _jax_distribution.place(arrays), None
         steps_run, values, state = self._function(kind)(
-            self._state(own=self.jit_compile), _jax_distribution.place(arrays), np.int32(rows)
+            self._state(own=self.jit_compile), arrays, indices, np.int32(rows)
         )
         self._live = state
         self._logs = dict(zip(self.log_names, values, strict=True))

@@ -19,11 +19,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from kerasguide import env
 from kerasguide._errors import NonFiniteLossError, UnsupportedBackendError
 from kerasguide._version import __version__
 
 if TYPE_CHECKING:
+    from kerasguide import env
     from kerasguide.layers import CallEvent, SimpleDense, trace_layer_call
     from kerasguide.plotting import use_korean_font
     from kerasguide.training import History, fit
@@ -54,6 +54,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "env":  # a subpackage, loaded on first use like the names below
+        return importlib.import_module("kerasguide.env")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'kerasguide' has no attribute {name!r}")

@@ -1,9 +1,10 @@
-"""Argument checks: the one home of kerasguide's "bad input gets a clear error".
+"""인자 검사: kerasguide 의 "잘못된 입력에는 분명한 오류"가 한곳에 있다.
 
-Every check raises before any work starts, with a Korean message built by
-:func:`argument_error`: the argument, what it accepts, and the value received with its type.
-Nothing here imports TensorFlow (arrays are recognised by their ``shape`` and ``dtype``), so
-the checks serve every Keras backend and the command-line tool.
+여러 곳이 함께 쓰기 때문에 패키지 맨 위에 둔다: :func:`fit` (``training/``), 환경 도우미
+(``env/``), 층(``layers.py``)이 모두 :func:`argument_error` 로 같은 모양의 한국어 오류를 낸다
+(인자 이름, 받는 값, 받은 값과 그 타입). 모든 검사는 일을 시작하기 전에 오류를 낸다. 여기서는
+텐서플로를 가져오지 않으므로(배열은 ``shape`` 과 ``dtype`` 으로 알아본다) 모든 케라스 백엔드와
+명령줄 도구에서 쓸 수 있다.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ _VERBOSE_VALUES = ("auto", 0, 1, 2)
 
 
 def short_repr(value: Any, limit: int = 80) -> str:
-    """A one-line description of ``value`` for error messages (arrays by shape and dtype)."""
+    """오류 메시지에 쓸 ``value`` 의 한 줄 설명 (배열은 모양과 자료형으로)."""
     if _is_array(value):
         text = f"<{type(value).__name__} shape={tuple(value.shape)} dtype={value.dtype}>"
     else:

@@ -1,5 +1,8 @@
 """명령줄 도구 ``kerasguide`` (``python -m kerasguide`` 와 같다).
 
+패키지의 명령줄 입구(``pyproject.toml`` 의 ``kerasguide`` 스크립트와 ``__main__``)라서 패키지
+맨 위에 둔다. 지금 명령은 환경 보고서(``env/``) 하나지만, 입구는 한 패키지에 하나다.
+
 명령:
     ``kerasguide env``: 작업환경 보고서(:func:`kerasguide.env.report`)를 한국어 표로 출력한다.
     ``kerasguide env --json``: 같은 보고서를 JSON으로 출력한다.

@@ -1,4 +1,4 @@
-"""kerasguide's exceptions, in one place (no TensorFlow import here, so the CLI stays fast)."""
+"""kerasguide 의 예외를 한곳에 둔다 (텐서플로를 가져오지 않으므로 명령줄 도구가 빠르다)."""
 
 from __future__ import annotations
 

@@ -18,13 +18,14 @@
 from __future__ import annotations
 
 import functools
-import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import keras
 from keras import ops
+
+from kerasguide._checks import argument_error, check_int
 
 __all__ = ["CallEvent", "SimpleDense", "trace_layer_call"]
 
@@ -178,21 +179,18 @@ class SimpleDense(keras.layers.Layer):  # type: ignore[misc]
 
 
 def _check_units(units: object) -> int:
-    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or int(units) < 1:
-        raise ValueError(
-            f"units 는 양의 정수여야 한다. 받은 값: units={units!r} ({type(units).__name__})."
-        )
-    return int(units)
+    return check_int("units", units, minimum=1)
 
 
 def _get_activation(activation: Any) -> Callable[..., Any]:
     try:
         fn = keras.activations.get(activation)
     except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"activation 을 해석할 수 없다. 받은 값: activation={activation!r}. "
+        raise argument_error(
+            "activation",
+            activation,
             "'relu', 'sigmoid', 'softmax' 같은 keras.activations 의 이름, 호출 가능한 "
-            "객체(callable), 또는 None(활성화 없음)을 받는다."
+            "객체(callable), 또는 None(활성화 없음)이어야 한다",
         ) from error
     return fn  # type: ignore[no-any-return]
 
@@ -201,10 +199,11 @@ def _get_initializer(argument: str, initializer: Any) -> Any:
     try:
         return keras.initializers.get(initializer)
     except (ValueError, TypeError) as error:
-        raise ValueError(
-            f"{argument} 를 해석할 수 없다. 받은 값: {argument}={initializer!r}. "
+        raise argument_error(
+            argument,
+            initializer,
             "'random_normal', 'zeros', 'glorot_uniform' 같은 keras.initializers 의 이름이나 "
-            "keras.initializers.Initializer 객체를 받는다."
+            "keras.initializers.Initializer 객체여야 한다",
         ) from error
 
 
@@ -286,10 +285,7 @@ def trace_layer_call(layer: keras.layers.Layer, inputs: Any, **call_kwargs: Any)
         ['__call__', 'call', 'return']
     """
     if not isinstance(layer, keras.layers.Layer):
-        raise TypeError(
-            "layer 는 keras.layers.Layer 객체여야 한다. "
-            f"받은 값: layer={layer!r} ({type(layer).__name__})."
-        )
+        raise argument_error("layer", layer, "keras.layers.Layer 객체여야 한다", error=TypeError)
     events: list[CallEvent] = []
 
     def record(method: str, shape: Any) -> None:

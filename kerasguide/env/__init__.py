@@ -22,12 +22,42 @@ Example:
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from kerasguide._errors import DevicesAlreadyInitializedError
-from kerasguide.env._devices import enable_memory_growth, enable_mixed_precision
-from kerasguide.env._model import EnvReport, GpuInfo, NvidiaGpu, NvidiaSmiInfo, StrategyChoice
-from kerasguide.env._probe import EnvProbe, StaticProbe, SystemProbe
-from kerasguide.env._report import report
-from kerasguide.env._strategy import choose_strategy, select_strategy
+
+if TYPE_CHECKING:
+    from kerasguide.env._devices import enable_memory_growth, enable_mixed_precision
+    from kerasguide.env._model import (
+        EnvReport,
+        GpuInfo,
+        NvidiaGpu,
+        NvidiaSmiInfo,
+        StrategyChoice,
+    )
+    from kerasguide.env._probe import EnvProbe, StaticProbe, SystemProbe
+    from kerasguide.env._report import report
+    from kerasguide.env._strategy import choose_strategy, select_strategy
+
+# Each name loads its own module on first use, so that a page (or a program) that calls one
+# helper depends on that helper's modules only (docs/_ext/library_dependency.py re-executes a
+# page when a module it loaded changes).
+_LAZY = {
+    "enable_memory_growth": "kerasguide.env._devices",
+    "enable_mixed_precision": "kerasguide.env._devices",
+    "EnvReport": "kerasguide.env._model",
+    "GpuInfo": "kerasguide.env._model",
+    "NvidiaGpu": "kerasguide.env._model",
+    "NvidiaSmiInfo": "kerasguide.env._model",
+    "StrategyChoice": "kerasguide.env._model",
+    "EnvProbe": "kerasguide.env._probe",
+    "StaticProbe": "kerasguide.env._probe",
+    "SystemProbe": "kerasguide.env._probe",
+    "report": "kerasguide.env._report",
+    "choose_strategy": "kerasguide.env._strategy",
+    "select_strategy": "kerasguide.env._strategy",
+}
 
 __all__ = [
     "DevicesAlreadyInitializedError",
@@ -45,3 +75,16 @@ __all__ = [
     "report",
     "select_strategy",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kerasguide.env' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

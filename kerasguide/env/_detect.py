@@ -1,4 +1,4 @@
-"""Detecting what this machine has: the probe, the runtime, nvidia-smi, the GPUs."""
+"""이 컴퓨터에 무엇이 있는지 알아내기: 탐침, 실행 환경, nvidia-smi, GPU."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import io
 import subprocess
 from collections.abc import Mapping
 
+from kerasguide._checks import argument_error
 from kerasguide.env._model import (
     _COLAB_ENV_VARS,
     _NVIDIA_SMI_ARGS,
@@ -22,9 +23,11 @@ def _resolve_probe(probe: EnvProbe | None) -> EnvProbe:
     if probe is None:
         return SystemProbe()
     if not isinstance(probe, EnvProbe):
-        raise TypeError(
-            "probe 는 EnvProbe 프로토콜을 따르는 객체(SystemProbe, StaticProbe 등)나 None 이어야 "
-            f"한다. 받은 값: {probe!r}"
+        raise argument_error(
+            "probe",
+            probe,
+            "EnvProbe 프로토콜을 따르는 객체(SystemProbe, StaticProbe 등)나 None 이어야 한다",
+            error=TypeError,
         )
     return probe
 

@@ -1,10 +1,11 @@
-"""Configuring devices before TensorFlow starts: memory growth and mixed precision."""
+"""텐서플로가 장치를 초기화하기 전의 장치 설정: 메모리 증가와 혼합 정밀도."""
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
 
+from kerasguide._checks import argument_error
 from kerasguide._errors import DevicesAlreadyInitializedError
 from kerasguide.env._detect import _gpu_infos, _resolve_probe
 from kerasguide.env._model import (
@@ -65,20 +66,27 @@ def enable_memory_growth(
         selected = names
     else:
         if isinstance(gpus, str | bytes) or not isinstance(gpus, Sequence):
-            raise TypeError(
-                f"gpus 는 GPU 번호(int)의 시퀀스(예: [0, 1])나 None 이어야 한다. 받은 값: {gpus!r}"
+            raise argument_error(
+                "gpus",
+                gpus,
+                "GPU 번호(int)의 시퀀스(예: [0, 1])나 None 이어야 한다",
+                error=TypeError,
             )
         selected = []
         for index in gpus:
             if isinstance(index, bool) or not isinstance(index, int):
-                raise TypeError(
-                    f"gpus 의 원소는 GPU 번호(int)여야 한다. 받은 값: {index!r} (gpus={gpus!r})"
+                raise argument_error(
+                    "gpus 의 원소",
+                    index,
+                    f"GPU 번호(int)여야 한다 (gpus={gpus!r})",
+                    error=TypeError,
                 )
             if not 0 <= index < len(names):
                 available = f"0부터 {len(names) - 1}까지" if names else "없음(GPU가 보이지 않는다)"
-                raise ValueError(
-                    f"gpus 에 없는 GPU 번호 {index} 가 있다(gpus={list(gpus)!r}). "
-                    f"고를 수 있는 번호: {available}."
+                raise argument_error(
+                    "gpus",
+                    list(gpus),
+                    f"있는 GPU 의 번호만 담아야 한다 (고를 수 있는 번호: {available})",
                 )
             if names[index] not in selected:
                 selected.append(names[index])
@@ -133,13 +141,14 @@ def enable_mixed_precision(
         'mixed_float16'
     """
     if not isinstance(policy, str) or policy not in _MIXED_POLICIES:
-        raise ValueError(
-            f"policy 는 {' 또는 '.join(repr(p) for p in _MIXED_POLICIES)} 이어야 한다. "
-            f"받은 값: {policy!r}. float32로 돌아가려면 "
-            "keras.mixed_precision.set_global_policy('float32') 를 쓴다."
+        raise argument_error(
+            "policy",
+            policy,
+            f"{' 또는 '.join(repr(p) for p in _MIXED_POLICIES)} 이어야 한다",
+            hint="float32로 돌아가려면 keras.mixed_precision.set_global_policy('float32') 를 쓴다.",
         )
     if not isinstance(force, bool):
-        raise TypeError(f"force 는 True 나 False 여야 한다. 받은 값: {force!r}")
+        raise argument_error("force", force, "True 나 False 여야 한다", error=TypeError)
     probe = _resolve_probe(probe)
     gpu_names = list(probe.physical_devices("GPU"))
     tpus = list(probe.physical_devices("TPU"))

@@ -1,4 +1,4 @@
-"""The report's data: :class:`EnvReport` and the records it holds (GPUs, nvidia-smi, strategy)."""
+"""보고서의 데이터: :class:`EnvReport` 와 그 안의 기록(GPU, nvidia-smi, 전략)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, Literal
 
-from kerasguide._table import display_width, format_rows, wrap
+from kerasguide.env._table import display_width, format_rows, wrap
 
 Runtime = Literal["colab", "wsl", "linux", "macos", "windows", "other"]
 NvidiaSmiStatus = Literal["ok", "missing", "failed", "timeout"]

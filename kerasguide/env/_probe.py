@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from kerasguide._checks import argument_error
+
 __all__ = ["EnvProbe", "StaticProbe", "SystemProbe"]
 
 # WSL2 puts the Windows driver's tools here; it is not always on PATH.
@@ -49,11 +51,11 @@ class EnvProbe(Protocol):
         ...
 
     def jax_version(self) -> str | None:
-        """JAX's version, ``None`` when JAX is not installed."""
+        """JAX 의 버전. JAX 가 설치되어 있지 않으면 ``None``."""
         ...
 
     def jax_devices(self) -> Sequence[str]:
-        """JAX's devices (``"gpu:0 NVIDIA H100"``) when Keras runs on JAX, else empty."""
+        """케라스가 JAX 에서 돌 때 JAX 의 장치(``"gpu:0 NVIDIA H100"``). 아니면 빈 목록."""
         ...
 
     def build_info(self) -> Mapping[str, Any]:
@@ -123,13 +125,11 @@ class SystemProbe:
 
     def __init__(self, *, nvidia_smi_timeout: float = 10.0) -> None:
         if isinstance(nvidia_smi_timeout, bool) or not isinstance(nvidia_smi_timeout, int | float):
-            raise TypeError(
-                f"nvidia_smi_timeout 은 초 단위의 수여야 한다. 받은 값: {nvidia_smi_timeout!r}"
+            raise argument_error(
+                "nvidia_smi_timeout", nvidia_smi_timeout, "초 단위의 수여야 한다", error=TypeError
             )
         if not nvidia_smi_timeout > 0:
-            raise ValueError(
-                f"nvidia_smi_timeout 은 0보다 커야 한다. 받은 값: {nvidia_smi_timeout!r}"
-            )
+            raise argument_error("nvidia_smi_timeout", nvidia_smi_timeout, "0보다 커야 한다")
         self.nvidia_smi_timeout = float(nvidia_smi_timeout)
 
     def __repr__(self) -> str:

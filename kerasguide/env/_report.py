@@ -1,4 +1,4 @@
-"""Diagnosing the environment: :func:`report` and the Korean advice attached to it."""
+"""작업환경 진단: :func:`report` 와 거기에 붙는 한국어 조언."""
 
 from __future__ import annotations
 

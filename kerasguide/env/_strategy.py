@@ -1,8 +1,10 @@
-"""Choosing a ``tf.distribute`` strategy for the devices this machine has."""
+"""이 컴퓨터의 장치에 맞는 ``tf.distribute`` 전략 고르기."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from kerasguide._checks import argument_error
 
 if TYPE_CHECKING:
     import tensorflow as tf
@@ -55,18 +57,25 @@ def choose_strategy(
 def _check_strategy_args(cpu_devices: int | None, tpu: str | None) -> None:
     if cpu_devices is not None:
         if isinstance(cpu_devices, bool) or not isinstance(cpu_devices, int):
-            raise TypeError(
-                f"cpu_devices 는 논리 CPU 장치 수(int)나 None 이어야 한다. 받은 값: {cpu_devices!r}"
+            raise argument_error(
+                "cpu_devices",
+                cpu_devices,
+                "논리 CPU 장치 수(int)나 None 이어야 한다",
+                error=TypeError,
             )
         if cpu_devices < 1:
-            raise ValueError(f"cpu_devices 는 1 이상이어야 한다. 받은 값: {cpu_devices!r}")
+            raise argument_error("cpu_devices", cpu_devices, "1 이상이어야 한다")
     if tpu is not None:
         if not isinstance(tpu, str):
-            raise TypeError(f"tpu 는 TPU 이름이나 주소(str)나 None 이어야 한다. 받은 값: {tpu!r}")
+            raise argument_error(
+                "tpu", tpu, "TPU 이름이나 주소(str)나 None 이어야 한다", error=TypeError
+            )
         if not tpu.strip():
-            raise ValueError(
-                f"tpu 는 빈 문자열일 수 없다. 받은 값: {tpu!r}. "
-                "같은 컴퓨터에 붙은 TPU는 'local'이다."
+            raise argument_error(
+                "tpu",
+                tpu,
+                "빈 문자열이 아니어야 한다",
+                hint="같은 컴퓨터에 붙은 TPU는 'local'이다.",
             )
     if cpu_devices is not None and tpu is not None:
         raise ValueError(

@@ -1,9 +1,9 @@
-"""Keras callbacks in :func:`kerasguide.fit`, through Keras's own ``CallbackList``.
+""":func:`kerasguide.fit` 의 케라스 콜백: 케라스 자신의 ``CallbackList`` 로 부른다.
 
-``Model.fit`` builds ``keras.callbacks.CallbackList(callbacks, add_history=True,
-add_progbar=verbose != 0, verbose=..., epochs=..., steps=..., model=self)``; so does ``fit``,
-with kerasguide's :class:`~kerasguide.training.History` as the history callback, so that the
-progress bar, ``EarlyStopping``, ``ModelCheckpoint`` and the rest behave as in ``Model.fit``.
+``Model.fit`` 은 ``keras.callbacks.CallbackList(callbacks, add_history=True,
+add_progbar=verbose != 0, verbose=..., epochs=..., steps=..., model=self)`` 를 만든다.
+``fit`` 도 같고, 기록 콜백만 kerasguide 의 :class:`~kerasguide.training.History` 다. 그래서
+진행 막대, ``EarlyStopping``, ``ModelCheckpoint`` 등이 ``Model.fit`` 에서처럼 동작한다.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def make_callback_list(
     steps: int | None,
     **extra_params: Any,
 ) -> keras.callbacks.CallbackList:
-    """The callbacks of one ``fit`` call: the user's, the history, the progress bar."""
+    """``fit`` 한 번의 콜백: 사용자의 것, 기록, 진행 막대."""
     return keras.callbacks.CallbackList(
         [*callbacks, history],
         add_history=True,
@@ -74,5 +74,5 @@ def make_callback_list(
 
 
 def terminates_on_nan(callbacks: list[Any]) -> bool:
-    """Whether the user asked Keras to stop quietly on a NaN loss (``TerminateOnNaN``)."""
+    """손실이 NaN 이면 조용히 멈추라고 했는지(``TerminateOnNaN``)."""
     return any(isinstance(c, keras.callbacks.TerminateOnNaN) for c in callbacks)

@@ -1,10 +1,10 @@
-"""``class_weight`` as ``Model.fit`` applies it: each sample weighted by its class's weight.
+"""``Model.fit`` 처럼 ``class_weight`` 적용하기: 샘플마다 그 클래스의 가중치.
 
-Keras turns ``class_weight`` into sample weights
-(``keras/src/trainers/data_adapters/data_adapter_utils.py::class_weight_to_sample_weights``):
-the class of a sample is its integer label, or the argmax of a one-hot target; classes missing
-from ``class_weight`` weigh 1.0. kerasguide does the same, and refuses keys that are not classes
-of the targets (Keras ignores them silently).
+케라스는 ``class_weight`` 를 샘플 가중치로 바꾼다
+(``keras/src/trainers/data_adapters/data_adapter_utils.py::class_weight_to_sample_weights``).
+샘플의 클래스는 정수 레이블, 원-핫 타깃이면 argmax 이고, ``class_weight`` 에 없는 클래스의
+가중치는 1.0 이다. kerasguide 도 같고, 타깃에 없는 클래스 키는 거절한다(케라스는 조용히
+무시한다).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import numpy as np
 
 from kerasguide._checks import short_repr
 
-__all__ = ["check_class_weight_keys", "class_weight_map", "class_weight_to_sample_weight"]
+__all__ = ["check_class_weight_keys", "class_weight_to_sample_weight"]
 
 
 def _class_indices(y: Any) -> np.ndarray:
@@ -28,7 +28,7 @@ def _class_indices(y: Any) -> np.ndarray:
 
 
 def check_class_weight_keys(y: Any, class_weight: dict[int, float]) -> None:
-    """Refuse keys that are not classes of the targets ``y`` (all of them, before a split)."""
+    """타깃 ``y`` (떼어 내기 전 전부)의 클래스가 아닌 키를 거절한다."""
     classes = (
         set(range(int(y.shape[-1])))
         if len(y.shape) > 1 and y.shape[-1] != 1
@@ -44,7 +44,7 @@ def check_class_weight_keys(y: Any, class_weight: dict[int, float]) -> None:
 
 
 def class_weight_to_sample_weight(y: Any, class_weight: dict[int, float]) -> np.ndarray:
-    """Each sample's weight is its class's weight (1.0 for classes not in ``class_weight``)."""
+    """샘플마다 그 클래스의 가중치 (``class_weight`` 에 없는 클래스는 1.0)."""
     labels = _class_indices(y)
     size = max(int(labels.max(initial=0)), max(class_weight)) + 1
     table = np.ones(size, dtype=keras.config.floatx())
@@ -52,24 +52,3 @@ def class_weight_to_sample_weight(y: Any, class_weight: dict[int, float]) -> np.
         table[label] = weight
     weights: np.ndarray = table[labels]
     return weights
-
-
-def class_weight_map(class_weight: dict[int, float]) -> Any:
-    """A ``dataset.map`` function that adds ``class_weight`` as sample weights (``Model.fit``)."""
-    table = np.ones(max(class_weight) + 1, dtype=keras.config.floatx())
-    for label, weight in class_weight.items():
-        table[label] = weight
-    import tensorflow as tf
-
-    weights = tf.constant(table)
-
-    def add_weights(x: Any, y: Any) -> tuple[Any, Any, Any]:
-        labels = y
-        if len(y.shape) > 1:
-            labels = tf.argmax(y, axis=-1) if y.shape[-1] != 1 else y[..., 0]
-        labels = tf.cast(tf.round(tf.cast(labels, tf.float32)), tf.int64)
-        safe = tf.clip_by_value(labels, 0, len(table) - 1)
-        found = tf.logical_and(labels >= 0, labels < len(table))
-        return x, y, tf.where(found, tf.gather(weights, safe), tf.ones_like(safe, weights.dtype))
-
-    return add_weights

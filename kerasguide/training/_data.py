@@ -1,67 +1,54 @@
-"""Training data for :func:`kerasguide.fit`: arrays cut into chunks of batches, or a dataset.
+""":func:`kerasguide.fit` 의 훈련 데이터: ``Model.fit`` 이 받는 모든 ``x``.
 
-Every batch is a tuple ``(x, y)`` or ``(x, y, sample_weight)``, as in ``Model.fit``.
+배치는 ``Model.fit`` 처럼 ``(x, y)`` 나 ``(x, y, sample_weight)`` 이고, ``x`` (와 ``y``)는
+중첩될 수 있다(입력이 여럿인 모델의 dict 나 list).
 
-- :class:`ArrayData`: arrays kept whole as tensors. Each epoch takes a permutation of the
-  sample indices (or ``0..n-1`` without shuffling), cuts it into full batches and gathers them
-  in chunks of ``steps_per_execution`` batches: arrays of shape
-  ``(steps_per_execution, batch_size, ...)`` (the last chunk padded and told how many rows to
-  use), then a short last batch as a chunk of one. The compiled function runs all the steps of
-  a chunk in one call. Only the chunk, never the whole array, enters the compiled function.
-- :class:`DatasetData`: a batched ``tf.data.Dataset``, read through an iterator.
+- :class:`ArrayData`: 배열, 텐서, pandas, 그리고 그것들의 dict/list (케라스의
+  ``ArrayDataAdapter`` 가 받는 것)를 통째로 둔다. 에포크마다 샘플 번호의 순열(섞지 않으면
+  ``0..n-1``)을 ``steps_per_execution`` 개의 온전한 배치 묶음(덩어리, 모양
+  ``(steps_per_execution, batch_size, ...)``)으로 모으고, 짧은 마지막 배치는 하나짜리
+  덩어리로 준다. 컴파일된 호출 한 번이 덩어리 하나를 통째로 실행하는 빠른 길이다.
+- :class:`AdapterData`: 나머지 모두. 케라스의 데이터 어댑터
+  (``keras/src/trainers/data_adapters``, ``get_data_adapter``)를 그대로 쓴다:
+  ``tf.data.Dataset``, ``keras.utils.PyDataset`` (``workers``, ``use_multiprocessing``
+  포함), 파이썬 제너레이터. 각 백엔드는 케라스의 트레이너처럼 읽는다: 텐서플로는 ``tf.data``
+  데이터셋으로, JAX 는 넘파이 배치로.
 
-:func:`make_training_data` also does what ``Model.fit`` does to its arrays before that:
-``validation_split`` (the last fraction, before shuffling) and ``class_weight`` (turned into
-sample weights, ``keras/src/trainers/data_adapters/data_adapter_utils.py``).
+:func:`make_data` 는 그 전에 ``Model.fit`` 이 배열에 하는 일도 한다: ``validation_split``
+(섞기 전의 마지막 비율을 검증 데이터로 돌려준다)과 ``class_weight`` (샘플 가중치로 바꾼다).
 """
 
 from __future__ import annotations
 
 import math
-import sys
-import warnings
-from collections.abc import Callable, Iterator
+import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import keras
 import numpy as np
 
-from kerasguide._checks import (
-    argument_error,
-    check_array,
-    check_same_length,
-    short_repr,
-)
-from kerasguide.training._class_weight import (
-    check_class_weight_keys,
-    class_weight_map,
-    class_weight_to_sample_weight,
-)
+from kerasguide._checks import argument_error, check_array, check_same_length, short_repr
+from kerasguide.training._class_weight import check_class_weight_keys, class_weight_to_sample_weight
 
 if TYPE_CHECKING:
     import tensorflow as tf
 
 __all__ = [
+    "AdapterData",
     "ArrayData",
     "Data",
-    "DatasetData",
     "IndexedChunk",
-    "is_dataset",
-    "make_training_data",
-    "make_validation_data",
+    "input_kind",
+    "make_data",
+    "unpack_validation",
 ]
 
-_INFINITE = -1  # tf.data.INFINITE_CARDINALITY
-
-
-def is_dataset(value: Any) -> bool:
-    """Whether ``value`` is a ``tf.data.Dataset`` (without importing TensorFlow for nothing)."""
-    if "tensorflow" not in sys.modules:
-        return False
-    import tensorflow as tf
-
-    return isinstance(value, tf.data.Dataset)
+_ACCEPTED_X = (
+    "넘파이 배열, 텐서, pandas DataFrame/Series, 또는 그것들의 dict/list, "
+    "tf.data.Dataset, keras.utils.PyDataset, 파이썬 제너레이터여야 한다 (Model.fit 과 같다)"
+)
 
 
 def _on_tensorflow() -> bool:
@@ -69,41 +56,36 @@ def _on_tensorflow() -> bool:
 
 
 class ArrayData:
-    """Arrays ``(x, y[, sample_weight])``, cut into chunks of batches every epoch."""
+    """배열 ``(x, y[, sample_weight])`` (각각 중첩될 수 있다). 배치 덩어리로 잘라 준다."""
 
     def __init__(
         self, arrays: tuple[Any, ...], *, batch_size: int, shuffle: bool, seed: int | None
     ) -> None:
+        self.arrays = arrays
+        self.leaves = keras.tree.flatten(arrays)
+        self._nested = len(self.leaves) != len(arrays)
         # TensorFlow gathers from its tensors (on the device); JAX from arrays it put on the
         # device once (see _on_jax_device); else NumPy gathers on the host.
-        self._gather: Callable[[Any, Any], Any] = _tf_gather if _on_tensorflow() else _np_gather
+        self._gather: Any = _tf_gather if _on_tensorflow() else _np_gather
         self.on_device = False
-        if not _on_tensorflow() and (on_device := _on_jax_device(arrays)) is not None:
-            arrays, self.on_device = on_device, True
-        self.arrays = arrays
-        self.size = int(arrays[0].shape[0])
+        if not _on_tensorflow() and (on_device := _on_jax_device(self.leaves)) is not None:
+            self.leaves, self.on_device = on_device, True
+            self.arrays = self._pack(self.leaves)
+        self.size = int(self.leaves[0].shape[0])
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
         self.steps: int | None = math.ceil(self.size / batch_size)
-        self.sample = tuple(a[:batch_size] for a in arrays)  # builds the model before tracing
+        self.sample = self._pack([a[:batch_size] for a in self.leaves])  # builds the model
         self.shuffle_seed: int | None = None  # set on the first shuffled epoch; checkpointed
 
-    @property
-    def has_sample_weight(self) -> bool:
-        return len(self.arrays) == 3
-
-    def signature(self) -> list[tf.TensorSpec]:
-        """Input signature of the compiled chunk function: unknown chunk and batch sizes."""
-        import tensorflow as tf
-
-        return [
-            *(tf.TensorSpec([None, None, *a.shape[1:]], a.dtype) for a in self.arrays),
-            tf.TensorSpec([], tf.int32, name="rows"),
-        ]
+    def _pack(self, leaves: list[Any]) -> tuple[Any, ...]:
+        if self._nested:
+            return tuple(keras.tree.pack_sequence_as(self.arrays, leaves))
+        return tuple(leaves)
 
     def order(self, epoch: int) -> Any:
-        """The sample indices of ``epoch``, in the order they are trained on."""
+        """``epoch`` 에 훈련할 순서대로의 샘플 번호."""
         indices = np.arange(self.size, dtype=np.int64)
         if not self.shuffle:
             return indices
@@ -117,7 +99,7 @@ class ArrayData:
         return np.random.default_rng([self.shuffle_seed, epoch]).permutation(indices)
 
     def chunk_indices(self, epoch: int, steps_per_execution: int) -> Iterator[tuple[Any, int]]:
-        """``(indices, rows_to_use)`` pairs covering one epoch; ``indices`` is 2-D."""
+        """한 에포크를 덮는 ``(번호, 쓸 행 수)`` 쌍. ``번호`` 는 2차원이다."""
         order = self.order(epoch)
         full_batches, remainder = divmod(self.size, self.batch_size)
         if full_batches:
@@ -133,37 +115,21 @@ class ArrayData:
             yield order[full_batches * self.batch_size :].reshape(1, remainder), 1
 
     def chunks(self, epoch: int, steps_per_execution: int) -> Iterator[tuple[tuple[Any, ...], int]]:
-        """``((x_chunk, y_chunk[, sw_chunk]), rows_to_use)`` covering one epoch."""
+        """한 에포크를 덮는 ``((x 덩어리, y 덩어리[, sw 덩어리]), 쓸 행 수)``."""
         for indices, rows in self.chunk_indices(epoch, steps_per_execution):
-            if self.on_device:
+            if self.on_device:  # JAX: the compiled loop gathers each batch on the device
                 yield IndexedChunk(self.arrays, indices.astype(np.int32)), rows  # type: ignore[misc]
             else:
-                yield tuple(self._gather(a, indices) for a in self.arrays), rows
-
-    def chunk_groups(
-        self, epoch: int, steps_per_execution: int
-    ) -> Iterator[list[tuple[tuple[Any, ...], int]]]:
-        """The chunks of one epoch grouped as ``Model.fit`` groups its steps: at most
-        ``steps_per_execution`` steps a group. A short last batch (its own chunk, since its
-        shape differs) joins the chunk before it when they fit in one group, so that callbacks
-        see the same batch numbers as in ``Model.fit``."""
-        group: list[tuple[tuple[Any, ...], int]] = []
-        for chunk in self.chunks(epoch, steps_per_execution):
-            if group and sum(rows for _, rows in group) + chunk[1] > steps_per_execution:
-                yield group
-                group = []
-            group.append(chunk)
-        if group:
-            yield group
+                yield self._pack([self._gather(a, indices) for a in self.leaves]), rows
 
     def epoch_dataset(self, epoch: int) -> tf.data.Dataset:
-        """The batches of one epoch as a ``tf.data.Dataset``, in the same order (tf.distribute)."""
+        """한 에포크의 배치를 같은 순서의 ``tf.data.Dataset`` 으로 (``tf.distribute`` 용)."""
         import tensorflow as tf
 
-        arrays = self.arrays
+        leaves, pack = self.leaves, self._pack
 
         def gather(indices: Any) -> tuple[Any, ...]:
-            return tuple(tf.gather(a, indices) for a in arrays)
+            return pack([tf.gather(a, indices) for a in leaves])
 
         dataset = (
             tf.data.Dataset.from_tensor_slices(self.order(epoch))
@@ -178,72 +144,26 @@ class ArrayData:
         return dataset.with_options(options)
 
 
-class DatasetData:
-    """A batched ``tf.data.Dataset`` of ``(x, y[, sample_weight])``, read through an iterator.
+class AdapterData:
+    """케라스의 데이터 어댑터(``tf.data``, ``PyDataset``, 제너레이터)가 내놓는 배치."""
 
-    With ``steps_per_epoch`` the iterator carries over from one epoch to the next, as in
-    ``Model.fit``: each epoch reads the next ``steps_per_epoch`` batches, and a dataset that
-    runs dry starts again from its beginning in the next epoch (with Keras's warning).
-    """
-
-    def __init__(
-        self,
-        dataset: tf.data.Dataset,
-        sample: tuple[Any, ...],
-        *,
-        batches: int | None,
-        steps_per_epoch: int | None,
-        carry_over: bool = True,
-    ) -> None:
-        self.dataset = dataset
-        self.carry_over = carry_over
+    def __init__(self, adapter: Any, sample: tuple[Any, ...], *, infinite: bool) -> None:
+        self.adapter = adapter
         self.sample = sample  # one real batch, to build the model before tracing
-        self.batches = batches  # batches in one pass of the dataset, None if unknown
-        self.steps_per_epoch = steps_per_epoch
-        self.steps: int | None = steps_per_epoch or batches
-        self._iterator: Any = None
-        self._left: int | None = None  # batches left in the carried-over iterator
+        self.batches: int | None = adapter.num_batches  # one pass; None if unknown or infinite
+        self.infinite = infinite
+        self.steps: int | None = self.batches
+        self.batch_size: int | None = None  # the data decides it
+        self.shuffle_seed: int | None = None  # the data decides its own order
 
-    @property
-    def has_sample_weight(self) -> bool:
-        return len(self.sample) == 3
+    def tf_dataset(self) -> tf.data.Dataset:
+        return self.adapter.get_tf_dataset()
 
-    def epoch_iterator(self, make_iterator: Any = iter) -> tuple[Any, int | None]:
-        """The iterator for the next epoch and the steps it may run (``None``: until dry)."""
-        if self.steps_per_epoch is None:
-            return make_iterator(self.dataset), self.batches
-        if not self.carry_over:  # validation_steps: read from the start every time
-            wanted = self.steps_per_epoch
-            return make_iterator(self.dataset), min(wanted, self.batches or wanted)
-        if self._iterator is None or self._left == 0:
-            self._iterator = make_iterator(self.dataset)
-            self._left = self.batches
-        wanted = (
-            self.steps_per_epoch if self._left is None else min(self.steps_per_epoch, self._left)
-        )
-        return self._iterator, wanted
-
-    def epoch_done(self, steps_run: int, wanted: int | None) -> None:
-        """Book the steps an epoch ran; warn like ``Model.fit`` when the data ran dry."""
-        if self.steps_per_epoch is None or not self.carry_over:
-            return
-        ran_dry = wanted is not None and steps_run < wanted
-        short = steps_run < self.steps_per_epoch
-        if self._left is not None:
-            self._left -= steps_run
-        if ran_dry or short:
-            self._iterator = None
-            warnings.warn(
-                "Your input ran out of data; interrupting training. Make sure that your "
-                "dataset or generator can generate at least `steps_per_epoch * epochs` "
-                "batches. You may need to use the `.repeat()` function when building your "
-                "dataset.",
-                UserWarning,
-                stacklevel=4,
-            )
+    def numpy_iterator(self) -> Iterator[Any]:
+        return iter(self.adapter.get_numpy_iterator())
 
 
-Data = ArrayData | DatasetData
+Data = ArrayData | AdapterData
 
 
 def _np_gather(array: Any, indices: Any) -> Any:
@@ -267,14 +187,14 @@ class IndexedChunk:
     indices: Any
 
 
-def _on_jax_device(arrays: tuple[Any, ...]) -> tuple[Any, ...] | None:
+def _on_jax_device(arrays: list[Any]) -> list[Any] | None:
     if keras.distribution.distribution() is not None:
         return None  # each batch is placed with the distribution's layout instead
     if sum(np.asarray(a).nbytes for a in arrays) > JAX_DEVICE_BYTES:
         return None
     import jax
 
-    return tuple(jax.device_put(a) for a in arrays)
+    return [jax.device_put(a) for a in arrays]
 
 
 def _tf_gather(array: Any, indices: Any) -> Any:
@@ -284,9 +204,11 @@ def _tf_gather(array: Any, indices: Any) -> Any:
 
 
 def _standardize_array(value: Any) -> Any:
-    """Float arrays to ``floatx`` like Keras's array adapter; everything else unchanged.
+    """케라스의 배열 어댑터처럼 실수 배열은 ``floatx`` 로, pandas 는 넘파이로 바꾼다.
 
-    TensorFlow keeps them as tensors (gathered on the device); other backends as NumPy."""
+    텐서플로에서는 텐서로 둔다(장치에서 모은다). 다른 백엔드에서는 넘파이 배열이다."""
+    if hasattr(value, "to_numpy") and not hasattr(value, "numpy"):  # pandas
+        value = value.to_numpy()
     if not _on_tensorflow():
         array = np.asarray(value)
         if np.issubdtype(array.dtype, np.floating) and array.dtype != keras.config.floatx():
@@ -300,9 +222,43 @@ def _standardize_array(value: Any) -> Any:
     return tf.convert_to_tensor(value)
 
 
-def _check_sample_weight(name: str, sample_weight: Any, y: Any, y_name: str) -> Any:
-    check_array(name, sample_weight)
-    check_same_length(y_name, y, name, sample_weight)
+def _is_pandas(value: Any) -> bool:
+    return type(value).__module__.split(".")[0] == "pandas"
+
+
+def _leaves(name: str, value: Any) -> list[tuple[str, Any]]:
+    """``value`` 의 배열들과 그 이름 (``x["image"]``, ``x[0]``)."""
+    if isinstance(value, dict):
+        return [(f"{name}[{k!r}]", v) for k, v in value.items()]
+    if isinstance(value, list | tuple) and all(hasattr(v, "shape") for v in value):
+        return [(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    return [(name, value)]
+
+
+def _check_arrays(
+    x: Any, y: Any, sample_weight: Any, names: tuple[str, str, str]
+) -> tuple[Any, ...]:
+    x_name, y_name, sw_name = names
+    if y is None:
+        raise ValueError(f"{x_name} 가 배열이면 타깃 {y_name} 가 필요하다. 받은 값: {y_name}=None.")
+    parts = [(x_name, x), (y_name, y)]
+    if sample_weight is not None:
+        parts.append((sw_name, sample_weight))
+    leaves = [leaf for name, value in parts for leaf in _leaves(name, value)]
+    for name, value in leaves:
+        if not _is_pandas(value):
+            check_array(name, value)
+    first_name, first = leaves[0]
+    for name, value in leaves[1:]:
+        check_same_length(first_name, first, name, value)
+    if len(np.shape(first)) == 0 or np.shape(first)[0] == 0:
+        check_same_length(first_name, first, first_name, first)  # the "no samples" message
+    if sample_weight is not None and not isinstance(y, dict | list | tuple):
+        _check_sample_weight(sw_name, sample_weight, y, y_name)
+    return (x, y) if sample_weight is None else (x, y, sample_weight)
+
+
+def _check_sample_weight(name: str, sample_weight: Any, y: Any, y_name: str) -> None:
     rank, y_rank = len(sample_weight.shape), len(y.shape)
     if rank > max(y_rank, 1) or tuple(sample_weight.shape) != tuple(y.shape[:rank]):
         raise ValueError(
@@ -310,70 +266,110 @@ def _check_sample_weight(name: str, sample_weight: Any, y: Any, y_name: str) -> 
             f"({y.shape[0]},), 시간 단계마다 하나면 {tuple(y.shape[:2])}. "
             f"받은 값: {name}.shape={tuple(sample_weight.shape)}, {y_name}.shape={tuple(y.shape)}."
         )
-    return sample_weight
 
 
-def _from_dataset(
-    dataset: tf.data.Dataset,
-    name: str,
-    *,
-    steps: int | None,
-    steps_name: str,
-    carry_over: bool = True,
-) -> DatasetData:
-    spec = dataset.element_spec
-    if not (isinstance(spec, tuple) and len(spec) in (2, 3)):
+def _is_arrays(x: Any) -> bool:
+    from keras.src.trainers.data_adapters import array_data_adapter
+
+    return bool(array_data_adapter.can_convert_arrays((x,)))
+
+
+def input_kind(x: Any) -> str:
+    """``x`` 의 종류: ``"arrays"``, ``"tf.data.Dataset"``, ``"PyDataset"``, ``"generator"``, 모르면
+    ``""``."""
+    from keras.src.trainers.data_adapters import is_tf_dataset
+
+    if is_tf_dataset(x):
+        return "tf.data.Dataset"
+    if isinstance(x, keras.utils.PyDataset):
+        return "PyDataset"
+    if isinstance(x, types.GeneratorType):
+        return "generator"
+    return "arrays" if _is_arrays(x) else ""
+
+
+def _adapter_data(
+    x: Any, name: str, kind: str, *, class_weight: dict[int, float] | None, steps: int | None,
+    steps_name: str, shuffle: bool,
+) -> AdapterData:  # fmt: skip
+    from keras.src.trainers.data_adapters import get_data_adapter
+
+    if kind == "generator" and class_weight is not None:
+        raise argument_error(
+            "class_weight", class_weight, "x 가 제너레이터이면 쓸 수 없다 (Model.fit 과 같다)",
+            hint="제너레이터가 (x, y, sample_weight) 를 내놓게 한다.",
+        )  # fmt: skip
+    if kind == "tf.data.Dataset" and class_weight is not None and len(x.element_spec) == 3:
         raise ValueError(
-            f"{name} 데이터셋은 (x, y) 나 (x, y, sample_weight) 튜플 배치를 내놓아야 한다. "
-            f"받은 원소 명세(element_spec): {spec}."
+            "class_weight 와 sample_weight 를 함께 쓸 수 없다 (Model.fit 과 같다): "
+            "데이터셋이 이미 (x, y, sample_weight) 를 내놓는다."
         )
-    cardinality = int(dataset.cardinality())
-    if cardinality == _INFINITE and steps is None:
+    # shuffle: a PyDataset's batch order, as in Model.fit (the other kinds order themselves).
+    shuffle = shuffle and kind == "PyDataset" and x.num_batches is not None
+    try:
+        adapter = get_data_adapter(
+            x, class_weight=class_weight, steps_per_epoch=steps, shuffle=shuffle
+        )
+    except ValueError as error:  # Keras's adapter refused the first batches
         raise ValueError(
-            f"{name} 데이터셋이 끝없이 반복된다(repeat()). 에포크의 길이를 {steps_name}= 로 "
-            f"정하거나 repeat() 을 빼고 넘긴다. 받은 값: {steps_name}=None."
-        )
-    sample = next(iter(dataset.take(1)), None)
+            f"{name} ({kind})는 (x, y) 나 (x, y, sample_weight) 튜플 배치를 내놓아야 한다. "
+            f"케라스의 데이터 어댑터가 거절했다: {str(error)[:200]}"
+        ) from None
+    infinite = adapter.num_batches is None
+    if kind == "tf.data.Dataset":
+        spec = x.element_spec
+        if not (isinstance(spec, tuple) and len(spec) in (2, 3)):
+            raise ValueError(
+                f"{name} 데이터셋은 (x, y) 나 (x, y, sample_weight) 튜플 배치를 내놓아야 한다. "
+                f"받은 원소 명세(element_spec): {spec}."
+            )
+        cardinality = int(x.cardinality())
+        infinite = cardinality == -1  # tf.data.INFINITE_CARDINALITY
+        if infinite and steps is None:
+            raise ValueError(
+                f"{name} 데이터셋이 끝없이 반복된다(repeat()). 에포크의 길이를 {steps_name}= 로 "
+                f"정하거나 repeat() 을 빼고 넘긴다. 받은 값: {steps_name}=None."
+            )
+        sample = next(iter(adapter.get_tf_dataset().take(1)), None)
+    elif kind == "PyDataset":
+        sample = adapter._standardize_batch(x[0]) if x.num_batches != 0 else None
+    else:  # a generator: the adapter keeps the batches it peeked at and yields them again
+        sample = next(iter(adapter.get_numpy_iterator()), None)
     if sample is None:
         raise ValueError(f"{name} 데이터셋이 비어 있다 (배치가 하나도 없다).")
-    batches = cardinality if cardinality >= 0 else None
-    return DatasetData(
-        dataset, tuple(sample), batches=batches, steps_per_epoch=steps, carry_over=carry_over
-    )
+    if not isinstance(sample, tuple) or len(sample) not in (2, 3):
+        raise ValueError(
+            f"{name} ({kind})는 (x, y) 나 (x, y, sample_weight) 튜플 배치를 내놓아야 한다: "
+            f"kerasguide.fit 은 타깃이 있는 지도 학습을 한다. 받은 배치: {short_repr(sample)}."
+        )
+    return AdapterData(adapter, tuple(sample), infinite=infinite)
 
 
-def _unpack_arrays(
-    x: Any, y: Any, sample_weight: Any, names: tuple[str, str, str]
-) -> tuple[Any, ...]:
-    x_name, y_name, sw_name = names
-    check_array(x_name, x)
-    if y is None:
-        raise ValueError(f"{x_name} 가 배열이면 타깃 {y_name} 가 필요하다. 받은 값: {y_name}=None.")
-    check_array(y_name, y)
-    check_same_length(x_name, x, y_name, y)
-    if sample_weight is None:
-        return (x, y)
-    return (x, y, _check_sample_weight(sw_name, sample_weight, y, y_name))
-
-
-def make_training_data(
+def make_data(
     x: Any,
     y: Any,
+    sample_weight: Any = None,
     *,
-    sample_weight: Any,
-    class_weight: dict[int, float] | None,
-    validation_split: float | None,
+    names: tuple[str, str, str] = ("x", "y", "sample_weight"),
+    class_weight: dict[int, float] | None = None,
+    validation_split: float | None = None,
     batch_size: int,
     shuffle: bool,
     seed: int | None,
-    steps_per_epoch: int | None,
+    steps: int | None = None,
+    steps_name: str = "steps_per_epoch",
 ) -> tuple[Data, tuple[Any, ...] | None]:
-    """The training data, and the ``validation_split`` rows as arrays (or ``None``)."""
-    if is_dataset(x):
-        for arg, value in (("y", y), ("sample_weight", sample_weight)):
+    """``x`` 를 :class:`ArrayData` 나 :class:`AdapterData` 로, 그리고 ``validation_split`` 의
+    행들(없으면 ``None``)을 한 번에 돌려준다."""
+    x_name, y_name, sw_name = names
+    kind = input_kind(x)
+    if not kind:
+        raise argument_error(x_name, x, _ACCEPTED_X, error=TypeError)
+    if kind != "arrays":
+        for arg, value in ((y_name, y), (sw_name, sample_weight)):
             if value is not None:
                 raise ValueError(
-                    f"x 가 tf.data.Dataset 이면 {arg} 는 None 이어야 한다 (데이터셋이 (x, y) 나 "
+                    f"{x_name} 가 {kind} 이면 {arg} 는 None 이어야 한다 ({kind} 가 (x, y) 나 "
                     f"(x, y, sample_weight) 배치를 내놓는다). 받은 값: {arg}={short_repr(value)}."
                 )
         if validation_split is not None:
@@ -381,33 +377,32 @@ def make_training_data(
                 "validation_split",
                 validation_split,
                 "x 가 배열일 때만 쓸 수 있다 (Model.fit 과 같다)",
-                hint="데이터셋이면 검증 데이터셋을 validation_data= 로 따로 넘긴다.",
+                hint="검증 데이터를 validation_data= 로 따로 넘긴다.",
             )
-        if class_weight is not None:
-            if len(x.element_spec) != 2:
-                raise ValueError(
-                    "class_weight 와 sample_weight 를 함께 쓸 수 없다 (Model.fit 과 같다): "
-                    "데이터셋이 이미 (x, y, sample_weight) 를 내놓는다."
-                )
-            x = x.map(class_weight_map(class_weight))
-        return _from_dataset(x, "x", steps=steps_per_epoch, steps_name="steps_per_epoch"), None
-    if steps_per_epoch is not None:
+        adapted = _adapter_data(
+            x, x_name, kind, class_weight=class_weight, steps=steps, steps_name=steps_name,
+            shuffle=shuffle,
+        )  # fmt: skip
+        return adapted, None
+    if steps is not None:
         raise argument_error(
-            "steps_per_epoch",
-            steps_per_epoch,
-            "x 가 tf.data.Dataset 일 때만 쓴다: 배열은 batch_size 가 에포크의 스텝 수를 정한다",
+            steps_name,
+            steps,
+            f"{x_name} 가 배열이 아닐 때(데이터셋, PyDataset, 제너레이터)만 쓴다: 배열은 "
+            "batch_size 가 에포크의 스텝 수를 정한다",
         )
-    arrays = _unpack_arrays(x, y, sample_weight, ("x", "y", "sample_weight"))
+    arrays = _check_arrays(x, y, sample_weight, names)
     if class_weight is not None and sample_weight is not None:
         raise ValueError(
             "class_weight 와 sample_weight 를 함께 쓸 수 없다 (Model.fit 과 같다). "
             "클래스 가중치를 sample_weight 에 곱해서 하나로 넘긴다."
         )
+    arrays = keras.tree.map_structure(_standardize_array, arrays)
     if class_weight is not None:
-        check_class_weight_keys(y, class_weight)
+        check_class_weight_keys(arrays[1], class_weight)
     validation = None
     if validation_split is not None:
-        size = int(arrays[0].shape[0])
+        size = int(keras.tree.flatten(arrays)[0].shape[0])
         split_at = math.floor(size * (1.0 - validation_split))  # Keras's rule
         if split_at in (0, size):
             raise argument_error(
@@ -415,51 +410,30 @@ def make_training_data(
                 validation_split,
                 f"훈련과 검증에 샘플이 하나 이상 남는 값이어야 한다 (샘플 {size}개)",
             )
-        validation = tuple(a[split_at:] for a in arrays)
-        arrays = tuple(a[:split_at] for a in arrays)
+        validation = keras.tree.map_structure(lambda a: a[split_at:], arrays)
+        arrays = keras.tree.map_structure(lambda a: a[:split_at], arrays)
     if class_weight is not None:
         # Only the training rows are weighted: Model.fit splits before its data adapter turns
         # class_weight into sample weights, and validates unweighted.
-        arrays = (*arrays[:2], class_weight_to_sample_weight(arrays[1], class_weight))
-    data = ArrayData(
-        tuple(_standardize_array(a) for a in arrays),
-        batch_size=batch_size,
-        shuffle=shuffle,
-        seed=seed,
-    )
-    return data, validation
+        weights = class_weight_to_sample_weight(arrays[1], class_weight)
+        arrays = (*arrays[:2], _standardize_array(weights))
+    return ArrayData(tuple(arrays), batch_size=batch_size, shuffle=shuffle, seed=seed), validation
 
 
-def make_validation_data(
-    validation_data: Any, *, batch_size: int, validation_steps: int | None
-) -> Data:
-    """``validation_data`` (a tuple of arrays or a dataset), batched and never shuffled."""
-    if is_dataset(validation_data):
-        return _from_dataset(
-            validation_data,
-            "validation_data",
-            steps=validation_steps,
-            steps_name="validation_steps",
-            carry_over=False,
-        )
-    if not (isinstance(validation_data, tuple | list) and len(validation_data) in (2, 3)):
-        raise ValueError(
-            "validation_data 는 (x_val, y_val) 나 (x_val, y_val, sample_weight_val) 튜플, "
-            "또는 그런 배치를 내놓는 tf.data.Dataset 이어야 한다. "
-            f"받은 값: validation_data={short_repr(validation_data)}."
-        )
-    if validation_steps is not None:
-        raise argument_error(
-            "validation_steps",
-            validation_steps,
-            "validation_data 가 tf.data.Dataset 일 때만 쓴다",
-        )
-    x_val, y_val, *rest = validation_data
-    names = ("validation_data[0]", "validation_data[1]", "validation_data[2]")
-    arrays = _unpack_arrays(x_val, y_val, rest[0] if rest else None, names)
-    return ArrayData(
-        tuple(_standardize_array(a) for a in arrays),
-        batch_size=batch_size,
-        shuffle=False,
-        seed=None,
+def unpack_validation(validation_data: Any, split_rows: Any) -> tuple[Any, Any, Any]:
+    """``validation_data`` (없으면 떼어 낸 행들)의 ``(x_val, y_val, sample_weight_val)``."""
+    if validation_data is None:
+        return keras.utils.unpack_x_y_sample_weight(tuple(split_rows))  # type: ignore[no-any-return]
+    if isinstance(validation_data, tuple | list) and len(validation_data) in (2, 3):
+        return keras.utils.unpack_x_y_sample_weight(tuple(validation_data))  # type: ignore[no-any-return]
+    if not isinstance(validation_data, tuple | list) and input_kind(validation_data) not in (
+        "",
+        "arrays",
+    ):
+        return validation_data, None, None  # a dataset, a PyDataset, a generator
+    raise argument_error(
+        "validation_data",
+        validation_data,
+        "(x_val, y_val) 나 (x_val, y_val, sample_weight_val) 튜플, 또는 그런 배치를 "
+        "내놓는 tf.data.Dataset, keras.utils.PyDataset, 제너레이터여야 한다",
     )

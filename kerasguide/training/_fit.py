@@ -1,25 +1,25 @@
-"""The public :func:`fit`: arguments, data, callbacks and the epochs around the compiled steps."""
+"""공개 함수 :func:`fit`: 인자, 데이터, 훈련기, 체크포인트, 콜백을 정하고 에포크를 돌린다."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 from typing import TYPE_CHECKING, Any
 
 import keras
 
 import kerasguide._checks as check
-import kerasguide._resolve as _resolve
+import kerasguide.training._resolve as _resolve
 from kerasguide._errors import UnsupportedBackendError
 from kerasguide.training._callbacks import check_callbacks, make_callback_list, terminates_on_nan
-from kerasguide.training._checkpoint import ResumeState
-from kerasguide.training._data import ArrayData, make_training_data, make_validation_data
-from kerasguide.training._epochs import Loop, run_epochs
+from kerasguide.training._data import ArrayData, make_data, unpack_validation
+from kerasguide.training._epoch_iterator import EpochIterator
+from kerasguide.training._epochs import run_epochs
 from kerasguide.training._history import History
 
 if TYPE_CHECKING:
     import tensorflow as tf
-
-    from kerasguide.training._checkpoint import CheckpointRecord
 
 __all__ = ["SUPPORTED_BACKENDS", "fit"]
 
@@ -55,9 +55,10 @@ def fit(
     checkpoint_dir: str | os.PathLike[str] | None = None,
     strategy: tf.distribute.Strategy | None = None,
 ) -> History:
-    """모델을 미니 배치 경사하강법으로 훈련한다. ``tf.GradientTape`` 로 직접 구현했다.
+    """모델을 미니 배치 경사하강법으로 훈련한다: 텐서플로와 JAX 백엔드에서 직접 구현한 반복.
 
-    한 스텝은 순전파 → 손실(모델 자신의 손실 ``model.losses`` 포함) → 그레이디언트 →
+    한 스텝은 순전파 → 손실(모델 자신의 손실 ``model.losses`` 포함) → 그레이디언트(텐서플로는
+    ``tf.GradientTape``, JAX 는 ``jax.value_and_grad``) →
     ``optimizer.apply`` → 지표 갱신이다. 지표는 스텝마다 갱신하고 에포크마다 초기화한다.
     ``steps_per_execution`` 스텝을 컴파일된 함수 한 번으로 실행해서 파이썬 왕복 비용을 줄인다.
     ``compile`` 하지 않은 모델을 받고, 훈련 인자는 케라스 ``Model.fit`` 과 같은 뜻이다:
@@ -67,11 +68,15 @@ def fit(
     Args:
         model: 훈련할 ``keras.Model`` (``Sequential``, 함수형, 서브클래싱 모두 된다).
             아직 만들어지지(built) 않았으면 첫 배치로 만든다.
-        x: 입력. 넘파이 배열이나 ``tf.Tensor`` (첫 축이 샘플 축), 또는 ``(x, y)`` 나
-            ``(x, y, sample_weight)`` 배치를 내놓는 ``tf.data.Dataset``. 데이터셋은 이미
-            배치로 묶여 있어야 하며 이때 ``batch_size``, ``shuffle``, ``seed`` 는 쓰지 않는다
-            (``Model.fit`` 과 같다). 실수(float) 배열은 ``keras.config.floatx()`` 로 바꾼다.
-        y: 타깃. ``x`` 가 배열이면 필요하고, 데이터셋이면 ``None`` 이어야 한다.
+        x: 입력. ``Model.fit`` 이 받는 모든 것: 넘파이 배열, 텐서, pandas
+            ``DataFrame``/``Series``, 그것들의 dict 나 list(입력이 여럿인 모델), 또는 ``(x, y)``
+            나 ``(x, y, sample_weight)`` 배치를 내놓는 ``tf.data.Dataset``,
+            ``keras.utils.PyDataset`` (``workers``, ``use_multiprocessing`` 을 케라스의 데이터
+            어댑터가 그대로 따른다), 파이썬 제너레이터(끝이 없으면 ``steps_per_epoch`` 로 에포크를
+            정한다). 배열은 첫 축이 샘플 축이고, 실수 배열은 ``keras.config.floatx()`` 로
+            바꾼다. 배열이 아닌 입력은 이미 배치로 묶여 있어야 하며 ``batch_size`` 와 ``seed``
+            를 쓰지 않는다(``Model.fit`` 과 같다).
+        y: 타깃. ``x`` 가 배열이면 필요하고, 아니면 ``None`` 이어야 한다.
         loss: ``Model.compile`` 과 같은 값. ``"mse"`` 같은 이름, ``keras.losses.Loss`` 객체,
             또는 ``loss(y_true, y_pred)`` 함수.
         optimizer: ``Model.compile`` 과 같은 값. ``"adam"`` 같은 이름이나
@@ -105,9 +110,11 @@ def fit(
             떼어 낸다(``Model.fit`` 과 같은 샘플). 데이터셋 입력에는 쓸 수 없다.
             ``None`` 이나 0 이면 떼지 않는다.
         validation_data: 에포크 끝마다 평가할 ``(x_val, y_val)`` 나
-            ``(x_val, y_val, sample_weight_val)`` 배열 튜플, 또는 배치로 묶인
-            ``tf.data.Dataset``. 주면 ``validation_split`` 보다 먼저다.
-        shuffle: 배열 입력을 에포크마다 섞을지 여부.
+            ``(x_val, y_val, sample_weight_val)`` 튜플(``x`` 처럼 배열, 텐서, pandas, dict),
+            또는 배치를 내놓는 ``tf.data.Dataset``, ``PyDataset``, 제너레이터.
+            주면 ``validation_split`` 보다 먼저다.
+        shuffle: 배열 입력을 에포크마다 섞을지 여부. ``PyDataset`` 은 ``Model.fit`` 처럼 배치의
+            순서를 섞는다(파이썬의 ``random``). 데이터셋과 제너레이터는 스스로 순서를 정한다.
         class_weight: ``{클래스 번호: 가중치}``. 샘플마다 그 클래스의 가중치를 샘플 가중치로
             쓴다(``Model.fit`` 과 같다). 키는 타깃에 있는 클래스 번호여야 한다.
             ``sample_weight`` 와 함께 쓸 수 없다.
@@ -115,9 +122,9 @@ def fit(
             ``weighted_metrics`` 에 쓴다. 데이터셋이면 데이터셋이 세 번째 원소로 내놓는다.
         initial_epoch: 시작 에포크(0부터, ``epochs`` 보다 작다). 앞선 훈련을 이어 갈 때 쓴다.
             ``history.epoch`` 는 이 번호부터다.
-        steps_per_epoch: 데이터셋 입력의 에포크당 스텝 수. 주면 ``Model.fit`` 처럼 데이터셋
+        steps_per_epoch: 배열이 아닌 입력의 에포크당 스텝 수. 주면 ``Model.fit`` 처럼 데이터셋
             반복자를 에포크 사이에 이어서 쓰고, ``repeat()`` 한 끝없는 데이터셋도 받는다.
-        validation_steps: 검증 데이터셋에서 매번 읽을 배치 수(처음부터 다시 읽는다).
+        validation_steps: 배열이 아닌 검증 데이터에서 매번 읽을 배치 수(처음부터 다시 읽는다).
         validation_batch_size: 배열 검증 데이터의 배치 크기. ``None`` 이면 ``batch_size``.
         validation_freq: 몇 에포크마다 검증할지(정수), 또는 검증할 에포크 번호(1부터) 리스트.
         seed: 섞는 순서의 시드. 같은 시드면 같은 순서다. ``None`` 이면 텐서플로의 전역 시드를
@@ -217,14 +224,171 @@ def fit(
     _resolve.check_loss(loss)
     metric_ids = _resolve.check_metrics(metrics)
     weighted_ids = _resolve.check_metrics(weighted_metrics, "weighted_metrics")
-    resolved_optimizer = _resolve.resolve_optimizer(optimizer)
-    if backend == "tensorflow":
-        import kerasguide.training._strategy as _strategy
+    # The strategy and the optimizer, decided once (a named optimizer is created in the scope).
+    strategy, distributed = _resolve_strategy(backend, strategy)
+    with strategy.scope() if distributed else contextlib.nullcontext():
+        if distributed and isinstance(optimizer, keras.optimizers.Optimizer):
+            _strategy().check_created_in_scope(strategy, optimizer=optimizer)
+        optimizer = _resolve.resolve_optimizer(optimizer)
 
-        strategy = _strategy.resolve_strategy(strategy)
-        _strategy.check_cross_replica_context()
-        distributed = _strategy.is_distributed(strategy)
-    elif strategy is not None:
+    # 2. Data: the training data and the validation data (validation_split's rows, if asked).
+    # JAX processes training as one (keras.distribution) each give their share of every batch.
+    processes = _jax_processes() if backend == "jax" else 1
+    local_batch, local_val_batch = batch_size, val_batch_size
+    if processes > 1:
+        local_batch = _jax_distribution().local_batch_size("batch_size", batch_size, processes)
+        name = "validation_batch_size" if validation_batch_size is not None else "batch_size"
+        local_val_batch = _jax_distribution().local_batch_size(name, val_batch_size, processes)
+    train, split_rows = make_data(
+        x,
+        y,
+        sample_weight,
+        class_weight=class_weight,
+        validation_split=split if validation_data is None else None,
+        batch_size=local_batch,
+        shuffle=shuffle,
+        seed=seed,
+        steps=steps_per_epoch,
+    )
+    validation = None
+    if validation_data is not None or split_rows is not None:
+        x_val, y_val, sw_val = unpack_validation(validation_data, split_rows)
+        validation, _ = make_data(
+            x_val,
+            y_val,
+            sw_val,
+            names=("validation_data[0]", "validation_data[1]", "validation_data[2]")
+            if split_rows is None
+            else ("x", "y", "sample_weight"),
+            batch_size=local_val_batch,
+            shuffle=False,
+            seed=None,
+            steps=validation_steps,
+            steps_name="validation_steps",
+        )
+    elif validation_steps is not None:
+        raise check.argument_error(
+            "validation_steps", validation_steps, "validation_data 와 함께만 쓴다"
+        )
+
+    if processes > 1:
+        for name, data in (("x", train), ("validation_data", validation)):
+            if isinstance(data, ArrayData):
+                _jax_distribution().check_same_rows(name, data.size)
+
+    # 3. The trainer (builds the model on a batch, resolves "accuracy" like compile).
+    trainer = _create_trainer(
+        backend,
+        model,
+        train.sample,
+        loss=loss,
+        metric_ids=metric_ids,
+        weighted_metric_ids=weighted_ids,
+        optimizer=optimizer,
+        strategy=strategy,
+        distributed=distributed,
+        steps_per_execution=steps_per_execution,
+        jit_compile=jit_compile,
+    )
+    epochs_of = functools.partial(
+        EpochIterator,
+        steps_per_execution=steps_per_execution,
+        chunked=not distributed,
+        tf_iterator=trainer.tf_iterator(),
+    )
+    train_epochs = epochs_of(train, steps_per_epoch=steps_per_epoch)
+    val_epochs = None
+    if validation is not None:
+        val_epochs = epochs_of(validation, steps_per_epoch=validation_steps, carry_over=False)
+
+    # 4. Checkpoint: resume from the last good one in checkpoint_dir, if any.
+    history = History()
+    trainer.traces = history.traces
+    saver = None
+    resumed_epochs = 0
+    if checkpoint_dir is not None:
+        saver = _make_checkpoint(backend, checkpoint_dir, model, trainer, strategy, distributed)
+        try:
+            resumed = saver.restore()
+        except ValueError as error:  # another model's checkpoint: the message names it all
+            raise error.with_traceback(None) from None
+        if resumed is not None:
+            history.resume(resumed.epochs_done, resumed.history, resumed.epoch_seconds)
+            train.shuffle_seed = resumed.shuffle_seed
+            if verbose_level:
+                print(resumed.describe(epochs), flush=True)
+            resumed_epochs = resumed.epochs_done
+
+    # 5. Callbacks and epochs, in the order Model.fit calls them.
+    callback_list = make_callback_list(
+        user_callbacks,
+        history,
+        model,
+        verbose=verbose_level,
+        epochs=epochs,
+        steps=train_epochs.steps,
+        batch_size=None if train.batch_size is None else batch_size,  # the global batch
+        steps_per_execution=steps_per_execution,
+        jit_compile=trainer.jit_compile,
+    )
+    previous_optimizer = getattr(model, "optimizer", None)
+    model.optimizer = trainer.optimizer  # callbacks read and set the learning rate here
+    model.stop_training = False
+    try:
+        callback_list.on_train_begin()
+        # The first epoch, decided once: the argument, the checkpoint's, or where
+        # keras.callbacks.BackupAndRestore restored to in on_train_begin (model._initial_epoch,
+        # read as Model.fit reads it).
+        first_epoch = max(initial_epoch, resumed_epochs)
+        if any(isinstance(c, keras.callbacks.BackupAndRestore) for c in user_callbacks):
+            first_epoch = getattr(model, "_initial_epoch", None) or first_epoch
+        history.initial_epoch = first_epoch
+        run_epochs(
+            trainer,
+            model,
+            train_epochs,
+            val_epochs,
+            callback_list,
+            initial_epoch=first_epoch,
+            epochs=epochs,
+            validation_freq=validation_freq,
+            saver=saver,
+            quiet_nan=terminates_on_nan(user_callbacks),
+        )
+    finally:
+        train_epochs.close()
+        if val_epochs is not None:
+            val_epochs.close()
+        if previous_optimizer is not None:
+            model.optimizer = previous_optimizer
+    return history
+
+
+def _jax_distribution() -> Any:
+    import kerasguide.training._jax_distribution as _jax_distribution_module
+
+    return _jax_distribution_module
+
+
+def _jax_processes() -> int:
+    """JAX processes that train as one (more than one under a multi-process distribution)."""
+    return int(_jax_distribution().process_count())
+
+
+def _strategy() -> Any:
+    import kerasguide.training._strategy as _strategy_module
+
+    return _strategy_module
+
+
+def _resolve_strategy(backend: str, strategy: Any) -> tuple[Any, bool]:
+    """``tf.distribute`` 전략(텐서플로)과 그것이 진짜 분산 전략인지."""
+    if backend == "tensorflow":
+        module = _strategy()
+        resolved = module.resolve_strategy(strategy)
+        module.check_cross_replica_context()
+        return resolved, module.is_distributed(resolved)
+    if strategy is not None:
         raise check.argument_error(
             "strategy",
             strategy,
@@ -234,160 +398,41 @@ def fit(
             "keras.distribution.set_distribution(keras.distribution.DataParallel()) 로 케라스의 "
             "분산 설정을 켠다 (모델도 그 뒤에 만든다).",
         )
-    else:
-        distributed = False
+    return None, False
 
-    # 2. Data. JAX processes training as one each give their share of every global batch.
-    processes = 1
+
+def _create_trainer(
+    backend: str, model: keras.Model, sample: tuple[Any, ...], *, distributed: bool, **kwargs: Any
+) -> Any:
+    """백엔드의 훈련기. 배치 하나로 만든다(전략이 있으면 그 scope 안에서)."""
     if backend == "jax":
-        import kerasguide.training._jax_distribution as _jax_distribution
+        from kerasguide.training._jax_loop import JaxTrainer
 
-        processes = _jax_distribution.process_count()
-    local_batch, local_val_batch = batch_size, val_batch_size
-    if processes > 1:
-        local_batch = _jax_distribution.local_batch_size("batch_size", batch_size, processes)
-        name = "validation_batch_size" if validation_batch_size is not None else "batch_size"
-        local_val_batch = _jax_distribution.local_batch_size(name, val_batch_size, processes)
-    train, split_rows = make_training_data(
-        x,
-        y,
-        sample_weight=sample_weight,
-        class_weight=class_weight,
-        validation_split=split if validation_data is None else None,
-        batch_size=local_batch,
-        shuffle=shuffle,
-        seed=seed,
-        steps_per_epoch=steps_per_epoch,
-    )
-    if validation_data is None and split_rows is not None:
-        validation_data = split_rows
-    validation = None
-    if validation_data is not None:
-        validation = make_validation_data(
-            validation_data, batch_size=local_val_batch, validation_steps=validation_steps
-        )
-    if processes > 1:
-        for name, data in (("x", train), ("validation_data", validation)):
-            if isinstance(data, ArrayData):
-                _jax_distribution.check_same_rows(name, data.size)
+        return JaxTrainer.create(model, sample, **kwargs)
+    from kerasguide.training._loop import TensorFlowTrainer
 
-    # 3. The compiled loop (builds the model on a batch, resolves "accuracy" like compile).
-    loop = _create_loop(
-        model,
-        train.sample,
-        loss=loss,
-        metric_ids=metric_ids,
-        weighted_metric_ids=weighted_ids,
-        optimizer=optimizer if distributed else resolved_optimizer,
-        strategy=strategy,
-        steps_per_execution=steps_per_execution,
-        jit_compile=jit_compile,
-    )
-
-    # 4. Checkpoint: resume from the last good one in checkpoint_dir, if any.
-    history = History()
-    loop.traces = history.traces
-    saver = None
-    if checkpoint_dir is not None:
-        saver = _make_checkpoint(checkpoint_dir, model, loop, strategy)
-        try:
-            resumed = saver.restore()
-        except ValueError as error:  # another model's checkpoint: the message names it all
-            raise error.with_traceback(None) from None
-        if resumed is not None:
-            history.resume(resumed.epochs_done, resumed.history, resumed.epoch_seconds)
-            if isinstance(train, ArrayData):
-                train.shuffle_seed = resumed.shuffle_seed
-            if verbose_level:
-                _print_resumed(resumed, epochs)
-            initial_epoch = max(initial_epoch, resumed.epochs_done)
-
-    # 5. Callbacks and epochs, in the order Model.fit calls them.
-    callback_list = make_callback_list(
-        user_callbacks,
-        history,
-        model,
-        verbose=verbose_level,
-        epochs=epochs,
-        steps=train.steps,
-        batch_size=batch_size if isinstance(train, ArrayData) else None,
-        steps_per_execution=steps_per_execution,
-        jit_compile=loop.jit_compile,
-    )
-    history.initial_epoch = initial_epoch
-    previous_optimizer = getattr(model, "optimizer", None)
-    model.optimizer = loop.optimizer  # callbacks read and set the learning rate here
-    model.stop_training = False
-    try:
-        run_epochs(
-            loop,
-            model,
-            train,
-            validation,
-            callback_list,
-            initial_epoch=initial_epoch,
-            epochs=epochs,
-            validation_freq=validation_freq,
-            saver=saver,
-            quiet_nan=terminates_on_nan(user_callbacks),
-        )
-    finally:
-        if previous_optimizer is not None:
-            model.optimizer = previous_optimizer
-    return history
-
-
-def _create_loop(model: keras.Model, sample: tuple[Any, ...], **kwargs: Any) -> Loop:
-    """The backend's compiled loop, built on one batch (in the strategy's scope if any)."""
-    if keras.backend.backend() == "jax":
-        from kerasguide.training._jax_loop import JaxTrainLoop
-
-        return JaxTrainLoop.create(model, sample, **kwargs)
-    import kerasguide.training._strategy as _strategy
-    from kerasguide.training._loop import TrainLoop
-
+    if not distributed:
+        return TensorFlowTrainer.create(model, sample, **kwargs)
     strategy = kwargs["strategy"]
-    if not _strategy.is_distributed(strategy):
-        return TrainLoop.create(model, sample, **kwargs)
-    # Objects the user made must have been made in the scope; the optimizer and metrics named
-    # by a string are created there now.
+    # Objects the user made must have been made in the scope.
+    check_created_in_scope = _strategy().check_created_in_scope
     if model.built and model.variables:
-        _strategy.check_created_in_scope(strategy, model)
-    raw_optimizer = kwargs.pop("optimizer")
+        check_created_in_scope(strategy, model)
     with strategy.scope():
-        if isinstance(raw_optimizer, keras.optimizers.Optimizer):
-            _strategy.check_created_in_scope(strategy, optimizer=raw_optimizer)
-        optimizer = _resolve.resolve_optimizer(raw_optimizer)  # a name: created in the scope
-        loop = TrainLoop.create(model, sample, optimizer=optimizer, **kwargs)
-    _strategy.check_created_in_scope(strategy, model, loop.optimizer, loop.all_metrics()[1:])
-    return loop
+        trainer = TensorFlowTrainer.create(model, sample, **kwargs)
+    check_created_in_scope(strategy, model, trainer.optimizer, trainer.all_metrics()[1:])
+    return trainer
 
 
 def _make_checkpoint(
-    directory: str, model: keras.Model, loop: Loop, strategy: Any
-) -> CheckpointRecord:
-    if keras.backend.backend() == "tensorflow":
+    backend: str, directory: str, model: keras.Model, trainer: Any, strategy: Any, distributed: bool
+) -> Any:
+    if backend == "tensorflow":
         from kerasguide.training._tf_checkpoint import TrainingCheckpoint
 
         return TrainingCheckpoint(
-            directory, model, loop.optimizer, strategy=strategy if loop.distributed else None
+            directory, model, trainer.optimizer, strategy=strategy if distributed else None
         )
     from kerasguide.training._npz_checkpoint import NpzCheckpoint
 
-    return NpzCheckpoint(directory, model, loop.optimizer)
-
-
-def _print_resumed(resumed: ResumeState, epochs: int) -> None:
-    name = os.path.basename(resumed.path)
-    if resumed.epochs_done >= epochs:
-        print(
-            f"체크포인트 {name} 에 에포크 {resumed.epochs_done} 까지 끝나 있어 더 훈련하지 않는다 "
-            f"(epochs={epochs}).",
-            flush=True,
-        )
-    else:
-        print(
-            f"체크포인트 {name} 에서 이어서 훈련한다: 에포크 {resumed.epochs_done}/{epochs} 까지 "
-            "끝났다.",
-            flush=True,
-        )
+    return NpzCheckpoint(directory, model, trainer.optimizer)

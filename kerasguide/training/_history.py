@@ -1,4 +1,4 @@
-"""What :func:`kerasguide.fit` returns: a ``keras.callbacks.History`` with a little more."""
+""":func:`kerasguide.fit` 이 돌려주는 것: 조금 더 담은 ``keras.callbacks.History``."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ class History(keras.callbacks.History):  # type: ignore[misc]
     def resume(
         self, epochs_done: int, history: dict[str, list[float]], epoch_seconds: list[float]
     ) -> None:
-        """Start from a checkpoint's record of the epochs already done."""
+        """체크포인트에 기록된, 이미 끝난 에포크들에서 시작한다."""
         self.initial_epoch = epochs_done
         self.epoch = list(range(epochs_done))
         self.history = {name: list(values) for name, values in history.items()}

@@ -1,55 +1,47 @@
-"""The training loop of :func:`kerasguide.fit` on Keras's JAX backend, written the JAX way.
+""":func:`kerasguide.fit` 의 JAX 훈련기: JAX 의 방식으로 쓴 스텝과 그 컴파일된 함수.
 
-The same step as on TensorFlow (forward pass, loss with ``model.losses``, gradients, optimizer
-update, metrics), but stateless, as in Keras's own JAX trainer
-(``keras/src/backend/jax/trainer.py``) and the keras.io guide "Writing a training loop from
-scratch in JAX":
+텐서플로와 같은 스텝(순전파, ``model.losses`` 를 더한 손실, 그레이디언트, 옵티마이저 갱신,
+지표)이지만, 케라스 자신의 JAX 트레이너(``keras/src/backend/jax/trainer.py``)와 keras.io
+안내서 "Writing a training loop from scratch in JAX" 처럼 상태 없이(stateless) 쓴다.
 
-- the state is four lists of arrays: trainable and non-trainable variables of the model, the
-  optimizer's variables, the metrics' variables; the step takes it and returns the new state;
-- ``model.stateless_call`` for the forward pass, ``jax.value_and_grad(..., has_aux=True)`` for the
-  loss and its gradients, ``optimizer.stateless_apply`` for the update and
-  ``metric.stateless_update_state`` for the metrics;
-- one ``jax.jit`` call runs a whole chunk of batches (shape ``(steps, batch, ...)``) in a
-  ``lax.while_loop``, which stops early at the first non-finite loss (the NaN guard). ``jit``
-  compiles once per chunk shape: full chunks, and a short last batch, both in the first epoch;
-  later epochs reuse them;
-- the call also returns the metrics' results (the logs of the batch callbacks), and its input
-  state is donated (``donate_argnums``, as in Keras's JAX trainer): one dispatch per chunk and
-  one copy of the state in memory. Arrays of up to ``JAX_DEVICE_BYTES`` live on the device
-  for the whole ``fit`` (:mod:`kerasguide.training._data`): a call then takes the chunk's
-  sample indices, and each step gathers its batch on the device;
-- between calls the state lives here, as in Keras's JAX trainer, and is written back to the
-  Keras variables at the end of every epoch (before validation, callbacks and checkpoints
-  read the model) and when the loss stops being finite.
+- 상태는 배열 목록 넷이다: 모델의 훈련 가능/불가능 변수, 옵티마이저의 변수, 지표의 변수.
+  스텝은 상태를 받아 새 상태를 돌려준다.
+- 순전파는 ``model.stateless_call``, 손실과 그레이디언트는
+  ``jax.value_and_grad(..., has_aux=True)``, 갱신은 ``optimizer.stateless_apply``, 지표는
+  ``metric.stateless_update_state``.
+- 함께 쓰는 상태(손실, 지표, 손실 추적기, ``traces``)는
+  :class:`~kerasguide.training._trainer.Trainer` 의 것이다(케라스의 ``JAXTrainer`` 가
+  ``Trainer`` 를 넓히는 것과 같다).
+- ``jax.jit`` 호출 한 번이 배치 덩어리(모양 ``(steps, batch, ...)``) 전체를
+  ``lax.while_loop`` 로 실행하고, 처음으로 유한하지 않은 손실에서 멈춘다(NaN 검사). ``jit`` 은
+  덩어리 모양마다 한 번 컴파일한다: 온전한 덩어리와 짧은 마지막 배치, 모두 첫 에포크에서다.
+- 그 호출이 지표의 결과(배치 콜백의 로그)도 함께 돌려주고, 입력 상태는 넘겨준다
+  (``donate_argnums``, 케라스의 JAX 트레이너와 같다): 덩어리마다 호출 한 번, 메모리에는 상태
+  한 벌. 배열이 ``JAX_DEVICE_BYTES`` 이하면 ``fit`` 내내 장치에 두고
+  (:mod:`kerasguide.training._data`), 호출은 덩어리의 샘플 번호만 받아 스텝마다 장치에서
+  배치를 모은다.
+- 호출 사이의 상태는 여기 둔다. :meth:`JaxTrainer.sync` 가 에포크 끝마다(검증, 콜백,
+  체크포인트가 모델을 읽기 전에) 케라스 변수에 다시 쓴다.
 
-With a ``keras.distribution`` set (``keras.distribution.DataParallel`` and the others), every
-chunk is placed with the distribution's data layout before the call, on one process or
-several (:mod:`kerasguide.training._jax_distribution`).
+``keras.distribution`` (``keras.distribution.DataParallel`` 등)이 설정되어 있으면 호출 전에
+덩어리를 분산 설정의 데이터 배치(layout)대로 장치에 놓는다. 프로세스가 여럿이어도 된다
+(:mod:`kerasguide.training._jax_distribution`).
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import jax
 import keras
 import numpy as np
 
-import kerasguide._resolve as _resolve
 import kerasguide.training._jax_distribution as _jax_distribution
-from kerasguide.training._compile import compile_on_batch
-from kerasguide.training._data import ArrayData, Data, DatasetData, IndexedChunk
+from kerasguide.training._data import IndexedChunk
+from kerasguide.training._epoch_iterator import Batches, Chunks
+from kerasguide.training._trainer import Trainer
 
-__all__ = ["JaxTrainLoop"]
-
-Call = Callable[[], tuple[int, dict[str, Any]]]
-
-
-def _unpack(data: tuple[Any, ...]) -> tuple[Any, Any, Any]:
-    return (data[0], data[1], data[2] if len(data) == 3 else None)
+__all__ = ["JaxTrainer"]
 
 
 def _batch_size(batch: tuple[Any, ...]) -> int:
@@ -70,81 +62,24 @@ def _shapes(batch: Any) -> list[tuple[int, ...]]:
     return [np.shape(leaf) for leaf in jax.tree_util.tree_leaves(batch)]
 
 
-class JaxTrainLoop:
-    """Stateless compiled steps over the model's variables (same interface as ``TrainLoop``)."""
+class JaxTrainer(Trainer):
+    """모델의 변수 위에서 상태 없이 컴파일된 스텝 (JAX 의 ``Trainer.run``)."""
 
-    distributed = False  # tf.distribute strategies are TensorFlow's; see keras.distribution
-
-    def __init__(
-        self,
-        model: keras.Model,
-        loss_fn: Any,
-        optimizer: Any,
-        metrics: list[keras.metrics.Metric],
-        weighted_metrics: list[keras.metrics.Metric],
-        *,
-        steps_per_execution: int,
-        jit_compile: bool,
-    ) -> None:
-        self.model = model
-        self.loss_fn = loss_fn
-        self.optimizer = optimizer
-        self.metrics = metrics
-        self.weighted_metrics = weighted_metrics
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.steps_per_execution = steps_per_execution
-        self.jit_compile = jit_compile
-        self.call_kwargs = (
-            {"training": True} if "training" in inspect.signature(model.call).parameters else {}
-        )
-        self.traces: dict[str, int] = {"train": 0, "validation": 0}
+    def _setup(self) -> None:
         self._functions: dict[str, Any] = {}
         self._results_fn: Any = None
         self._copy_fn: Any = None
         self._live: tuple[list[Any], ...] | None = None
         self._logs: dict[str, Any] | None = None  # the last call's results (of the live state)
-        self.log_names = ["loss", *_resolve.metric_log_names(metrics, weighted_metrics)]
 
     @classmethod
-    def create(
-        cls,
-        model: keras.Model,
-        sample: tuple[Any, ...],
-        *,
-        loss: Any,
-        metric_ids: list[Any],
-        weighted_metric_ids: list[Any],
-        optimizer: keras.optimizers.Optimizer,
-        strategy: Any,
-        steps_per_execution: int,
-        jit_compile: bool | str,
-    ) -> JaxTrainLoop:
-        compiled = compile_on_batch(
-            model, sample, loss=loss, metric_ids=metric_ids,
-            weighted_metric_ids=weighted_metric_ids, optimizer=optimizer,
-        )  # fmt: skip
-        return cls(
-            model,
-            compiled.loss_fn,
-            compiled.optimizer,
-            compiled.metrics,
-            compiled.weighted_metrics,
-            steps_per_execution=steps_per_execution,
-            jit_compile=jit_compile is not False,  # "auto": JAX always compiles with XLA
-        )
-
-    # --- metrics ----------------------------------------------------------------------------
-
-    def all_metrics(self) -> list[keras.metrics.Metric]:
-        return [self.loss_tracker, *self.metrics, *self.weighted_metrics]
-
-    def reset_metrics(self) -> None:
-        self.sync()
-        for metric in self.all_metrics():
-            metric.reset_state()
+    def resolve_jit_compile(
+        cls, model: keras.Model, jit_compile: bool | str, strategy: Any
+    ) -> bool:
+        return jit_compile is not False  # "auto": JAX always compiles with XLA
 
     def results(self) -> dict[str, Any]:
-        """The metrics' results: those the last call computed, else from the variables."""
+        """지표의 결과: 마지막 호출이 함께 계산한 것, 없으면 변수에서 컴파일된 호출로."""
         if self._live is not None and self._logs is not None:
             return self._logs
         if self._results_fn is None:
@@ -163,7 +98,7 @@ class JaxTrainLoop:
     # change there (a learning rate, restored weights) is what the next step uses.
 
     def sync(self) -> None:
-        """Write the live state back to the model's, optimizer's and metrics' variables."""
+        """살아 있는 상태를 모델, 옵티마이저, 지표의 변수에 다시 쓴다."""
         if self._live is not None:
             self._write_back(self._live)
             self._live = None
@@ -203,15 +138,12 @@ class JaxTrainLoop:
     def _loss(
         self, trainable: Any, non_trainable: Any, optimizer_vars: Any, data: Any, training: bool
     ) -> tuple[Any, tuple[Any, Any, Any]]:
-        x, y, sample_weight = _unpack(data)
-        kwargs = {"training": training} if self.call_kwargs else {}
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        kwargs = {"training": training} if self.call_has_training else {}
         y_pred, non_trainable, losses = self.model.stateless_call(
             trainable, non_trainable, x, return_losses=True, **kwargs
         )
-        floatx = keras.config.floatx()
-        loss = keras.ops.cast(self.loss_fn(y, y_pred, sample_weight), floatx)
-        for extra in losses:  # regularizers, add_loss: as Model.compute_loss
-            loss = loss + keras.ops.sum(keras.ops.cast(extra, floatx))
+        loss = self.add_model_losses(self.loss_fn(y, y_pred, sample_weight), losses)
         unscaled = loss
         if training and isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
             mapping = list(zip(self.optimizer.variables, optimizer_vars, strict=True))
@@ -220,8 +152,8 @@ class JaxTrainLoop:
         return loss, (unscaled, y_pred, non_trainable)
 
     def _update_metrics(self, metric_vars: Any, data: Any, y_pred: Any) -> list[Any]:
-        """The compiled metrics' new variables (the loss tracker is updated once per call)."""
-        _, y, sample_weight = _unpack(data)
+        """지표의 새 변수 (손실 추적기는 호출마다 한 번 갱신한다)."""
+        _, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         tracker, *rest = metric_vars
         plain, weighted = rest[: len(self.metrics)], rest[len(self.metrics) :]
         new = [tracker]
@@ -332,74 +264,32 @@ class JaxTrainLoop:
         self._logs = dict(zip(self.log_names, values, strict=True))
         return int(steps_run), self._logs
 
-    def calls(self, kind: str, data: Data, epoch: int) -> Iterator[Call]:
-        if isinstance(data, ArrayData):
-            for group in data.chunk_groups(epoch, self.steps_per_execution):
-                yield self._group_call(kind, group)
+    def run(self, kind: str, batches: Any) -> tuple[int, dict[str, Any]]:
+        total: int = 0
+        logs: dict[str, Any] = {}
+        for arrays, rows in self._chunks(batches):
+            steps_run, logs = self._run(kind, arrays, rows)
+            total += steps_run
+            if steps_run < rows:  # stopped at a non-finite loss
+                break
+        return total, logs
+
+    def _chunks(self, batches: Chunks | Batches) -> Any:
+        """한 호출의 덩어리: 배열의 덩어리 그대로, 또는 넘파이 배치를 쌓은 덩어리."""
+        if isinstance(batches, Chunks):
+            yield from batches.chunks
             return
-        yield from self._dataset_calls(kind, data)
-
-    def _group_call(self, kind: str, group: list[tuple[tuple[Any, ...], int]]) -> Call:
-        def call() -> tuple[int, dict[str, Any]]:
-            total: int = 0
-            logs: dict[str, Any] = {}
-            for arrays, rows in group:
-                steps_run, logs = self._run(kind, arrays, rows)
-                total += steps_run
-                if steps_run < rows:  # stopped at a non-finite loss
-                    break
-            return total, logs
-
-        return call
-
-    def _dataset_calls(self, kind: str, data: DatasetData) -> Iterator[Call]:
-        iterator, total = data.epoch_iterator(lambda dataset: dataset.as_numpy_iterator())
-        seen = 0
-        exhausted = False
-        while not exhausted and (total is None or seen < total):
-            wanted = self.steps_per_execution
-            if total is not None:
-                wanted = min(wanted, total - seen)
-            batches = []
-            for _ in range(wanted):
-                batch = next(iterator, None)
-                if batch is None:
-                    exhausted = True
-                    break
-                batches.append(tuple(batch))
-            if not batches:
-                break
-            outcome: list[int] = []
-            yield self._batches_call(kind, batches, outcome)
-            if not outcome:
-                return
-            seen += outcome[0]
-            if outcome[0] < len(batches):  # a non-finite loss
-                break
-        data.epoch_done(seen, total)
-
-    def _batches_call(self, kind: str, batches: list[Any], outcome: list[int]) -> Call:
-        def call() -> tuple[int, dict[str, Any]]:
-            total: int = 0
-            logs: dict[str, Any] = {}
-            # Batches of one shape go into one chunk; a short batch gets its own call.
-            start = 0
-            while start < len(batches):
-                end = start + 1
-                shape = _shapes(batches[start])
-                while end < len(batches) and _shapes(batches[end]) == shape:
-                    end += 1
-                group = batches[start:end]
-                # Padded to steps_per_execution rows (rows says how many to use): one compiled
-                # shape per batch shape, whatever the number of batches left.
-                padded = group + [group[0]] * (self.steps_per_execution - len(group))
-                arrays = jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *padded)
-                steps_run, logs = self._run(kind, arrays, len(group))
-                total += steps_run
-                if steps_run < len(group):
-                    break
-                start = end
-            outcome.append(total)
-            return total, logs
-
-        return call
+        group = batches.batches
+        # Batches of one shape go into one chunk; a short batch gets its own call.
+        start = 0
+        while start < len(group):
+            end = start + 1
+            shape = _shapes(group[start])
+            while end < len(group) and _shapes(group[end]) == shape:
+                end += 1
+            same = group[start:end]
+            # Padded to steps_per_execution rows (rows says how many to use): one compiled
+            # shape per batch shape, whatever the number of batches left.
+            padded = same + [same[0]] * (self.steps_per_execution - len(same))
+            yield jax.tree_util.tree_map(lambda *leaves: np.stack(leaves), *padded), len(same)
+            start = end

@@ -1,53 +1,50 @@
-"""The compiled training loop of :func:`kerasguide.fit`: one step, run many times per call.
+""":func:`kerasguide.fit` 의 텐서플로 훈련기: 스텝 하나를 호출마다 여러 번 실행한다.
 
-One step is the lecture's mini-batch gradient descent: forward pass, loss (the model's own
-``model.losses`` included), gradients with ``tf.GradientTape``, ``optimizer.apply``, metric
-updates. As in Keras's own trainer (``keras/src/backend/tensorflow/trainer.py``), every step
-runs through ``strategy.run`` of a ``tf.distribute`` strategy, the default (one device) one
-when none is given, so the same step serves one device and many replicas; only the loss
-scaling across replicas (:mod:`kerasguide.training._strategy`) and the way batches arrive
-differ.
+스텝은 강의의 미니 배치 경사하강법이다: 순전파, 손실(모델 자신의 ``model.losses`` 포함),
+``tf.GradientTape`` 로 그레이디언트, ``optimizer.apply``, 지표 갱신. 케라스 자신의 트레이너
+(``keras/src/backend/tensorflow/trainer.py``)처럼 모든 스텝을 ``tf.distribute`` 전략의
+``strategy.run`` 으로 실행하므로(전략을 주지 않으면 장치 하나의 기본 전략) 같은 스텝이 장치
+하나와 여러 복제본을 모두 맡는다. 다른 것은 복제본에 걸친 손실 조정
+(:mod:`kerasguide.training._strategy`)과 배치가 오는 길뿐이다.
 
-Every compiled function runs several steps per call in a ``tf.while_loop`` and returns
-``(steps_run, logs)``:
+함께 쓰는 상태(손실, 지표, 손실 추적기, ``traces``)는
+:class:`~kerasguide.training._trainer.Trainer` 의 것이고, 이 모듈은 케라스의
+``TensorFlowTrainer`` 처럼 스텝과 컴파일된 함수만 더한다. 컴파일된 함수는 호출 한 번에 여러
+스텝을 ``tf.while_loop`` 로 실행하고 ``(실행한 스텝 수, 기록)`` 을 돌려준다.
 
-- arrays on one device: the function takes a chunk of batches, shape ``(steps, batch, ...)``.
-  With XLA the whole chunk (all its steps) is one compiled program. Its signature has unknown
-  dimensions, so it is traced once; XLA compiles once per chunk shape.
-- datasets, and every input on several replicas: the function pulls batches from a
-  (distributed) iterator; one step is its own ``tf.function`` (XLA-compiled if asked).
+- :class:`~kerasguide.training._epoch_iterator.Chunks` (장치 하나의 배열): 함수가 배치
+  덩어리(모양 ``(steps, batch, ...)``)를 받는다. XLA 를 쓰면 덩어리 전체(모든 스텝)가 XLA
+  프로그램 하나다. 시그니처의 차원을 정하지 않으므로 추적은 한 번이고, XLA 는 덩어리 모양마다
+  한 번 컴파일한다.
+- :class:`~kerasguide.training._epoch_iterator.Steps` (``tf.data`` 입력, 그리고 여러 복제본의
+  모든 입력): 함수가 (분산) 반복자에서 배치를 꺼낸다. 스텝 하나가 따로 ``tf.function`` 이다
+  (요청하면 XLA 로 컴파일).
 
-With ``guard`` (training), a call stops after the first step whose loss is NaN or infinite and
-reports that step as its last: the running loss sum is then not finite either, which is all
-the loop condition checks.
+훈련 중(``guard``)에는 손실이 NaN 이나 무한대가 된 첫 스텝 뒤에 멈추고 그 스텝을 마지막으로
+보고한다: 그때는 손실의 누적 합도 유한하지 않으므로 반복 조건은 그것만 본다.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import keras
 import tensorflow as tf
 
-import kerasguide._resolve as _resolve
 import kerasguide.training._strategy as _strategy
-from kerasguide.training._compile import compile_on_batch
-from kerasguide.training._data import ArrayData, Data, DatasetData
+from kerasguide.training._epoch_iterator import Chunks, Steps
+from kerasguide.training._trainer import Trainer
 
-__all__ = ["TrainLoop", "supports_jit"]
+__all__ = ["TensorFlowTrainer", "supports_jit"]
 
 # Steps per iteration of the compiled loop when the number of steps is known.
 _UNROLL = 4
 _SUM = tf.distribute.ReduceOp.SUM
 
-# A call of a compiled function: run it and get (steps_run, logs).
-Call = Callable[[], tuple[int, dict[str, Any]]]
-
 
 def supports_jit(model: keras.Model) -> bool:
-    """``jit_compile="auto"``: Keras's ``model_supports_jit`` rule, without its CPU exception."""
+    """``jit_compile="auto"``: 케라스의 ``model_supports_jit`` 규칙에서 CPU 예외만 뺐다."""
     # Every layer, nested ones included (Layer._flatten_layers is what Keras itself uses).
     layers = model._flatten_layers() if hasattr(model, "_flatten_layers") else model.layers
     if not all(getattr(layer, "supports_jit", True) for layer in layers):
@@ -61,13 +58,13 @@ def supports_jit(model: keras.Model) -> bool:
 
 
 def _compiled(function: Callable[..., Any], **options: Any) -> Any:
-    """``tf.function(function, **options)``, without TensorFlow's frequent-retracing warning.
+    """``tf.function(function, **options)``. 텐서플로의 잦은 재추적 경고는 끈다.
 
-    Every ``fit`` call makes its own compiled functions from the same nested Python functions,
-    and TensorFlow counts traces by the function's code object: a page or a test that calls
-    ``fit`` many times would read "N out of the last M calls triggered tf.function retracing",
-    although each of these functions is traced once. ``history.traces`` counts the real
-    traces. (A private attribute of ``tf.function``; without it only the warning comes back.)
+    ``fit`` 을 부를 때마다 같은 안쪽 파이썬 함수로 새 컴파일된 함수를 만들고, 텐서플로는
+    추적을 함수의 코드 객체로 센다: ``fit`` 을 여러 번 부르는 페이지나 테스트는 함수마다 한
+    번씩만 추적하는데도 "N out of the last M calls triggered tf.function retracing" 을 보게
+    된다. 진짜 추적 수는 ``history.traces`` 가 센다. (``tf.function`` 의 비공개 속성이다.
+    없으면 경고만 돌아온다.)
     """
     compiled = tf.function(function, **options)
     if hasattr(compiled, "_omit_frequent_tracing_warning"):
@@ -80,100 +77,35 @@ def _batch_size(x: Any, dtype: Any) -> Any:
     return tf.cast(tf.shape(tf.nest.flatten(x)[0])[0], dtype)
 
 
-def _unpack(data: tuple[Any, ...]) -> tuple[Any, Any, Any]:
-    return (data[0], data[1], data[2] if len(data) == 3 else None)
+class TensorFlowTrainer(Trainer):
+    """컴파일된 함수와, 그것이 ``strategy.run`` 으로 실행하는 스텝.
 
-
-class TrainLoop:
-    """The compiled functions, and the state (loss tracker, metrics) they update.
-
-    Build it with :meth:`create`, inside ``strategy.scope()`` for a non-default strategy.
+    :meth:`create` (``strategy=``)로 만든다. 기본 전략이 아니면 ``strategy.scope()`` 안에서.
     """
 
-    def __init__(
-        self,
-        model: keras.Model,
-        loss_fn: Any,
-        optimizer: Any,
-        metrics: list[keras.metrics.Metric],
-        weighted_metrics: list[keras.metrics.Metric],
-        *,
-        strategy: tf.distribute.Strategy,
-        steps_per_execution: int,
-        jit_compile: bool,
-    ) -> None:
-        self.model = model
-        self.loss_fn = loss_fn
-        self.optimizer = optimizer
-        self.metrics = metrics
-        self.weighted_metrics = weighted_metrics
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.strategy = strategy
-        self.distributed = _strategy.is_distributed(strategy)
-        self.replica_loss = _strategy.ReplicaLoss(strategy, loss_fn, model)
-        self.steps_per_execution = steps_per_execution
-        self.jit_compile = jit_compile
-        self.call_has_training = "training" in inspect.signature(model.call).parameters
-        self.traces: dict[str, int] = {"train": 0, "validation": 0}
-        self._functions: dict[tuple[str, int], Any] = {}
+    def _setup(self) -> None:
+        self.strategy = self.strategy or tf.distribute.get_strategy()
+        self.distributed = _strategy.is_distributed(self.strategy)
+        self.replica_loss = _strategy.ReplicaLoss(self.strategy, self)
+        self._functions: dict[tuple[str, str], Any] = {}
         self._int_tensors: dict[int, Any] = {}
-        self._distributed_datasets: dict[int, Any] = {}
-        self.log_names = ["loss", *_resolve.metric_log_names(metrics, weighted_metrics)]
+        self._distributed_datasets: dict[int, tuple[Any, Any]] = {}
 
     @classmethod
-    def create(
-        cls,
-        model: keras.Model,
-        sample: tuple[Any, ...],
-        *,
-        loss: Any,
-        metric_ids: list[Any],
-        weighted_metric_ids: list[Any],
-        optimizer: keras.optimizers.Optimizer,
-        strategy: tf.distribute.Strategy,
-        steps_per_execution: int,
-        jit_compile: bool | str,
-    ) -> TrainLoop:
-        """Build the model on one real batch, resolve loss and metrics, build the optimizer."""
-        compiled = compile_on_batch(
-            model, sample, loss=loss, metric_ids=metric_ids,
-            weighted_metric_ids=weighted_metric_ids, optimizer=optimizer,
-        )  # fmt: skip
+    def resolve_jit_compile(
+        cls, model: keras.Model, jit_compile: bool | str, strategy: Any
+    ) -> bool:
         if jit_compile == "auto":
             # With tf.distribute, "auto" means no XLA, as in Model.fit.
-            jit_compile = supports_jit(model) and not _strategy.is_distributed(strategy)
-        return cls(
-            model,
-            compiled.loss_fn,
-            compiled.optimizer,
-            compiled.metrics,
-            compiled.weighted_metrics,
-            strategy=strategy,
-            steps_per_execution=steps_per_execution,
-            jit_compile=bool(jit_compile),
-        )
-
-    # --- metrics ----------------------------------------------------------------------------
-
-    def all_metrics(self) -> list[keras.metrics.Metric]:
-        return [self.loss_tracker, *self.metrics, *self.weighted_metrics]
-
-    def sync(self) -> None:
-        """Nothing to do: TensorFlow updates the Keras variables in place (JAX does not)."""
-
-    def reset_metrics(self) -> None:
-        for metric in self.all_metrics():
-            metric.reset_state()
+            distributed = strategy is not None and _strategy.is_distributed(strategy)
+            return supports_jit(model) and not distributed
+        return bool(jit_compile)
 
     def _update_metrics(self, y: Any, y_pred: Any, sample_weight: Any) -> None:
         for metric in self.metrics:
             metric.update_state(y, y_pred)
         for metric in self.weighted_metrics:
             metric.update_state(y, y_pred, sample_weight=sample_weight)
-
-    def results(self) -> dict[str, Any]:
-        values = [m.result() for m in self.all_metrics()]
-        return dict(zip(self.log_names, values, strict=True))
 
     # --- one step ---------------------------------------------------------------------------
 
@@ -183,8 +115,8 @@ class TrainLoop:
         return self.model(x)
 
     def _replica_step(self, data: tuple[Any, ...], training: bool) -> tuple[Any, Any]:
-        """One step on one replica; returns ``(loss, batch size)`` of this replica."""
-        x, y, sample_weight = _unpack(data)
+        """복제본 하나의 스텝. 이 복제본의 ``(손실, 배치 크기)`` 를 돌려준다."""
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         local = _batch_size(x, keras.config.floatx())
         if not training:
             y_pred = self._call_model(x, training=False)
@@ -201,7 +133,7 @@ class TrainLoop:
         return loss, local
 
     def _step(self, data: Any, training: bool) -> tuple[Any, Any]:
-        """One global step: every replica runs :meth:`_replica_step`, then the sums."""
+        """전역 스텝 하나: 복제본마다 :meth:`_replica_step` 을 실행하고 합을 낸다."""
         self.traces["train" if training else "validation"] += 1  # runs only while tracing
         loss, size = self.strategy.run(self._replica_step, args=(data, training))
         if not self.distributed:
@@ -225,30 +157,28 @@ class TrainLoop:
 
     # --- compiled multi-step functions ------------------------------------------------------
 
-    def _function(self, kind: str, data: Data) -> Any:
-        """The compiled multi-step function for ``kind`` ("train"/"validation") over ``data``."""
-        key = (kind, id(data))
+    def _function(self, kind: str, batches: Chunks | Steps) -> Any:
+        """``kind`` ("train"/"validation")와 ``batches`` 의 종류에 맞는 컴파일된 여러 스텝 함수."""
+        key = (kind, type(batches).__name__)
         if key not in self._functions:
             step = self._train_step if kind == "train" else self._test_step
             guard = kind == "train"
-            if isinstance(data, ArrayData) and not self.distributed:
-                self._functions[key] = self._chunk_function(step, data, guard=guard)
+            if isinstance(batches, Chunks):
+                self._functions[key] = self._chunk_function(step, batches, guard=guard)
             else:
-                exact = data.steps is not None
-                self._functions[key] = self._iterator_function(step, exact=exact, guard=guard)
+                self._functions[key] = self._iterator_function(step, batches.exact, guard=guard)
         return self._functions[key]
 
-    def _chunk_function(self, step: Callable[[Any], Any], data: ArrayData, guard: bool) -> Any:
+    def _chunk_function(self, step: Callable[[Any], Any], chunks: Chunks, guard: bool) -> Any:
         floatx = keras.config.floatx()
 
-        def run_chunk(*args: Any) -> tuple[Any, dict[str, Any]]:
-            *arrays, rows = args
+        def run_chunk(arrays: Any, rows: Any) -> tuple[Any, dict[str, Any]]:
 
             def cond(i: Any, loss_sum: Any, samples: Any) -> Any:
                 return tf.logical_and(i < rows, tf.math.is_finite(loss_sum)) if guard else i < rows
 
             def body(i: Any, loss_sum: Any, samples: Any) -> tuple[Any, Any, Any]:
-                loss, size = step(tuple(a[i] for a in arrays))
+                loss, size = step(tf.nest.map_structure(lambda a: a[i], arrays))
                 return i + 1, loss_sum + loss * size, samples + size
 
             zero = tf.constant(0.0, floatx)
@@ -258,7 +188,7 @@ class TrainLoop:
         # No autograph: the loop is already graph code (tf.while_loop), as in Model.fit.
         return _compiled(
             tf.autograph.experimental.do_not_convert(run_chunk),
-            input_signature=data.signature(),
+            input_signature=_signature(chunks),
             jit_compile=self.jit_compile,
         )
 
@@ -332,69 +262,48 @@ class TrainLoop:
         )
         return _compiled(function, reduce_retracing=True)
 
-    # --- one epoch: the calls of the compiled function --------------------------------------
+    # --- one call ----------------------------------------------------------------------------
 
     def _int(self, value: int) -> Any:
         if value not in self._int_tensors:
             self._int_tensors[value] = tf.constant(value, dtype=tf.int32)
         return self._int_tensors[value]
 
-    def _make_iterator(self, dataset: tf.data.Dataset) -> Any:
+    def tf_iterator(self) -> Any:
+        return self.make_iterator
+
+    def make_iterator(self, dataset: tf.data.Dataset) -> Any:
+        """컴파일된 함수가 배치를 꺼낼 반복자 (필요하면 분산 반복자)."""
         if not self.distributed:
             return iter(dataset)
-        if id(dataset) not in self._distributed_datasets:
-            self._distributed_datasets[id(dataset)] = self.strategy.experimental_distribute_dataset(
-                dataset
-            )
-        return iter(self._distributed_datasets[id(dataset)])
+        # The same dataset every epoch (a tf.data input) is distributed once; the entry keeps
+        # the dataset alive, so that its id is not reused by another one.
+        cached = self._distributed_datasets.get(id(dataset))
+        if cached is None or cached[0] is not dataset:
+            if len(self._distributed_datasets) > 4:
+                self._distributed_datasets.clear()
+            cached = (dataset, self.strategy.experimental_distribute_dataset(dataset))
+            self._distributed_datasets[id(dataset)] = cached
+        return iter(cached[1])
 
-    def calls(self, kind: str, data: Data, epoch: int) -> Iterator[Call]:
-        """One epoch of ``data`` as calls of the compiled function, each returning
-        ``(steps_run, logs)``; the caller runs each call (and the callbacks around it)."""
-        function = self._function(kind, data)
-        if isinstance(data, ArrayData) and not self.distributed:
-            for group in data.chunk_groups(epoch, self.steps_per_execution):
-                yield self._chunk_call(function, group)
-            return
-        if isinstance(data, ArrayData):
-            dataset = data.epoch_dataset(epoch)
-            iterator = iter(self.strategy.experimental_distribute_dataset(dataset))
-            total: int | None = data.steps
-        else:
-            iterator, total = data.epoch_iterator(self._make_iterator)
-        seen = 0
-        while total is None or seen < total:
-            wanted = (
-                self.steps_per_execution
-                if total is None
-                else min(self.steps_per_execution, total - seen)
-            )
-            outcome: list[int] = []
-            yield self._iterator_call(function, iterator, wanted, outcome)
-            if not outcome:  # the caller stopped before running this call
-                return
-            seen += outcome[0]
-            if outcome[0] < wanted:  # the iterator ran dry, or a non-finite loss
+    def run(self, kind: str, batches: Any) -> tuple[int, dict[str, Any]]:
+        function = self._function(kind, batches)
+        if isinstance(batches, Steps):
+            steps_run, logs = function(batches.iterator, self._int(batches.steps))
+            return int(steps_run), logs
+        total, logs = 0, {}
+        for arrays, rows in batches.chunks:
+            steps_run, logs = function(arrays, self._int(rows))
+            total += int(steps_run)
+            if int(steps_run) < rows:  # stopped at a non-finite loss
                 break
-        if isinstance(data, DatasetData):
-            data.epoch_done(seen, total)
+        return total, logs
 
-    def _chunk_call(self, function: Any, group: list[tuple[tuple[Any, ...], int]]) -> Call:
-        def call() -> tuple[int, dict[str, Any]]:
-            total, logs = 0, {}
-            for arrays, rows in group:
-                steps_run, logs = function(*arrays, self._int(rows))
-                total += int(steps_run)
-                if int(steps_run) < rows:  # stopped at a non-finite loss
-                    break
-            return total, logs
 
-        return call
-
-    def _iterator_call(self, function: Any, iterator: Any, wanted: int, outcome: list[int]) -> Call:
-        def call() -> tuple[int, dict[str, Any]]:
-            steps_run, logs = function(iterator, self._int(wanted))
-            outcome.append(int(steps_run))
-            return outcome[0], logs
-
-        return call
+def _signature(chunks: Chunks) -> list[Any]:
+    """덩어리 함수의 입력 시그니처: 덩어리와 배치의 크기를 정하지 않는다."""
+    arrays = chunks.chunks[0][0]
+    specs = tf.nest.map_structure(
+        lambda a: tf.TensorSpec([None, None, *a.shape[2:]], a.dtype), arrays
+    )
+    return [specs, tf.TensorSpec([], tf.int32, name="rows")]

@@ -1,17 +1,15 @@
-"""Checkpoints of :func:`kerasguide.fit` on backends other than TensorFlow: NumPy ``.npz`` files.
+"""텐서플로가 아닌 백엔드에서 :func:`kerasguide.fit` 의 체크포인트: 넘파이 ``.npz`` 파일.
 
-``tf.train.Checkpoint`` reads and writes ``tf.Variable`` objects; on JAX the variables hold JAX
-arrays, so the same record (:mod:`kerasguide.training._checkpoint`) is written as one
-uncompressed ``ckpt-<epochs done>.npz`` per epoch: the values under the same keys as the
-TensorFlow format (``model/vars/<i>/...``, ``optimizer/vars/<i>/...``) and the JSON document
-under ``state``. The guarantees are those of the TensorFlow format:
+``tf.train.Checkpoint`` 는 ``tf.Variable`` 을 읽고 쓴다. JAX 의 변수는 JAX 배열을 담으므로
+같은 기록(:mod:`kerasguide.training._checkpoint`)을 에포크마다 압축하지 않은
+``ckpt-<끝난 에포크 수>.npz`` 하나로 쓴다: 값은 텐서플로 형식과 같은 키
+(``model/vars/<i>/...``, ``optimizer/vars/<i>/...``)에, JSON 문서는 ``state`` 에 둔다. 이
+모듈은 쓰고 읽는 방법만 더하고, 복원 논리와 약속은 텐서플로 형식과 같다.
 
-- a file is written under a temporary name, flushed to disk and renamed; only then is the
-  small index ``checkpoint.json`` (the newest names first) replaced the same way. A process
-  killed mid-save leaves the previous checkpoint named and whole;
-- on resume the named checkpoints are tried newest first; one that cannot be read in full
-  (NumPy checks each member's CRC) is skipped with a warning, before any variable is touched;
-- a checkpoint of a model or an optimizer of another shape is refused, naming the variable.
+- 파일은 임시 이름으로 쓰고 디스크에 내린 뒤 이름을 바꾼다. 그다음에야 작은 색인
+  ``checkpoint.json`` (새 이름부터)을 같은 방법으로 바꾼다. 저장 중에 죽은 프로세스는 앞
+  체크포인트를 가리키는 온전한 색인을 남긴다.
+- 끝까지 읽을 수 없는 체크포인트(넘파이가 멤버마다 CRC 를 검사한다)는 건너뛴다.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import warnings
 import zipfile
 from typing import Any
 
@@ -29,8 +26,7 @@ import numpy as np
 from kerasguide.training._checkpoint import (
     MAX_TO_KEEP,
     CheckpointRecord,
-    ResumeState,
-    _first_line,
+    UnreadableCheckpoint,
     value_key,
 )
 
@@ -64,12 +60,13 @@ def _is_writer() -> bool:
 
 
 class NpzCheckpoint(CheckpointRecord):
-    """Saves and restores one training run of :func:`kerasguide.fit` in ``directory``."""
+    """:func:`kerasguide.fit` 의 훈련 한 번을 ``directory`` 에 저장하고 복원한다."""
 
     def __init__(
         self, directory: str, model: keras.Model, optimizer: keras.optimizers.Optimizer
     ) -> None:
         super().__init__(directory, model, optimizer)
+        self._arrays: dict[str, Any] = {}  # the values read last, assigned on restore
 
     def _names(self) -> list[str]:
         index = os.path.join(self.directory, _INDEX)
@@ -78,90 +75,40 @@ class NpzCheckpoint(CheckpointRecord):
         with open(index, encoding="utf-8") as file:
             return list(json.load(file)["checkpoints"])
 
-    # --- restore --------------------------------------------------------------------------
+    # --- read -----------------------------------------------------------------------------
 
-    def restore(self) -> ResumeState | None:
-        """Restore the newest readable checkpoint of ``directory``; ``None`` when there is none.
+    def _candidates(self) -> list[str]:
+        return [os.path.join(self.directory, name) for name in self._names()]  # newest first
 
-        Raises:
-            ValueError: the checkpoint was saved from a model or optimizer of another shape, or
-                not by ``kerasguide.fit``, or no named checkpoint can be read.
-        """
-        names = self._names()
-        if not names:
-            return None
-        failures: list[str] = []
-        for name in names:  # newest first
-            path = os.path.join(self.directory, name)
-            arrays = self._read_if_complete(path, failures)
-            if arrays is None:
-                continue
-            data = json.loads(str(arrays.pop(_STATE)))
-            data["_shapes"] = {key: list(value.shape) for key, value in arrays.items()}
-            self._check_matches(path, data)
-            for prefix, variables in (
-                ("model", self._model_vars),
-                ("optimizer", self._optimizer_vars),
-            ):
-                for index, variable in enumerate(variables):
-                    variable.assign(arrays[value_key(prefix, index)])
-            self.latest = path
-            return ResumeState.from_document(path, data)
-        raise ValueError(
-            f"checkpoint_dir={self.directory!r} 의 체크포인트를 하나도 읽지 못했다: "
-            + "; ".join(failures)
-            + ". 파일이 지워졌거나 잘렸다. 처음부터 훈련하려면 다른 checkpoint_dir 를 준다."
-        )
-
-    def _read_if_complete(self, path: str, failures: list[str]) -> dict[str, Any] | None:
+    def _read(self, path: str) -> tuple[dict[str, Any] | None, dict[str, list[int]]]:
         try:
-            with np.load(path, allow_pickle=False) as stored:
+            with open(path, "rb") as file, np.load(file, allow_pickle=False) as stored:
                 arrays = {key: stored[key] for key in stored.files}  # reads (and CRCs) each
         except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
-            message = f"{os.path.basename(path)}: {type(error).__name__}: {_first_line(error)}"
-            failures.append(message)
-            warnings.warn(
-                f"체크포인트 {path} 를 읽을 수 없어 건너뛴다 ({message}). "
-                "그 앞의 체크포인트에서 이어서 훈련한다.",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-            return None
-        if _STATE not in arrays:
-            raise ValueError(
-                f"checkpoint_dir={self.directory!r} 의 {os.path.basename(path)} 는 "
-                "kerasguide.fit 이 저장한 체크포인트가 아니다 (훈련 상태 state 가 없다). "
-                "kerasguide.fit 전용 디렉터리를 준다."
-            )
-        return arrays
+            raise UnreadableCheckpoint(path) from error
+        state = arrays.pop(_STATE, None)
+        self._arrays = arrays
+        shapes = {key: list(value.shape) for key, value in arrays.items()}
+        return (None if state is None else json.loads(str(state))), shapes
+
+    def _assign(self, path: str) -> None:
+        for prefix, variables in self.variable_groups():
+            for index, variable in enumerate(variables):
+                variable.assign(self._arrays[value_key(prefix, index)])
+        self._arrays = {}
 
     # --- save -----------------------------------------------------------------------------
 
-    def save(
-        self,
-        *,
-        epochs_done: int,
-        shuffle_seed: int | None,
-        history: dict[str, list[float]],
-        epoch_seconds: list[float],
-    ) -> str:
-        """Save the state after ``epochs_done`` epochs as ``ckpt-<epochs_done>.npz``; its path.
-
-        With several JAX processes training as one, only process 0 writes (the variables are
-        replicated: every process holds the same values); the others only note the path.
-        """
+    def _write(self, epochs_done: int, document: dict[str, Any]) -> str:
+        """``ckpt-<epochs_done>.npz`` and the index. With several JAX processes training as
+        one, only process 0 writes (the variables are replicated: every process holds the same
+        values); the others only note the path."""
         name = f"ckpt-{epochs_done}.npz"
         path = os.path.join(self.directory, name)
         if not _is_writer():
             self.latest = path
             return path
         os.makedirs(self.directory, exist_ok=True)
-        document = self.document(
-            epochs_done=epochs_done,
-            shuffle_seed=shuffle_seed,
-            history=history,
-            epoch_seconds=epoch_seconds,
-        )
         arrays: dict[str, Any] = {_STATE: np.asarray(json.dumps(document, ensure_ascii=False))}
         for prefix, variables in self.variable_groups():
             for index, variable in enumerate(variables):
@@ -175,5 +122,4 @@ class NpzCheckpoint(CheckpointRecord):
             old_path = os.path.join(self.directory, old)
             if os.path.exists(old_path):
                 os.remove(old_path)
-        self.latest = path
         return path

@@ -1,21 +1,20 @@
-"""``tf.distribute`` for :func:`kerasguide.fit`: which strategy, and the loss on each replica.
+""":func:`kerasguide.fit` 의 ``tf.distribute``: 어떤 전략을 쓸지, 복제본마다의 손실.
 
-Every step of :class:`kerasguide.training._loop.TrainLoop` runs through ``strategy.run``; with
-no strategy that is TensorFlow's default (one device) strategy, and nothing here changes the
-arithmetic. With several replicas, what ``tf.distribute`` asks of a custom loop:
+:class:`kerasguide.training._loop.TensorFlowTrainer` 의 모든 스텝은 ``strategy.run`` 으로
+실행한다. 전략이 없으면 텐서플로의 기본(장치 하나) 전략이고, 여기의 어떤 것도 계산을 바꾸지
+않는다. 복제본이 여럿이면 ``tf.distribute`` 가 직접 만든 반복에 요구하는 것:
 
-- Data: every batch is a *global* batch; ``strategy.experimental_distribute_dataset`` splits it
-  across the replicas (and, with several workers, across the workers).
-- Loss: each replica's loss is its share of the global mean, the mean over its own samples
-  times (its samples / the global batch), so that the gradients the optimizer sums over the
-  replicas (an all-reduce) are the gradients of the global mean loss, as on one device, even for
-  a short last batch that does not split evenly. ``model.losses`` (regularisation) are divided
-  by the number of replicas (``tf.nn.scale_regularization_loss``).
-- Logs: the replicas' losses and batch sizes are summed with ``strategy.reduce``. Metrics are
-  updated in each replica; Keras keeps them as sync-on-read variables, summed when read.
+- 데이터: 배치는 모두 *전역* 배치다. ``strategy.experimental_distribute_dataset`` 이 복제본에
+  (워커가 여럿이면 워커에도) 나눈다.
+- 손실: 복제본의 손실은 전역 평균에서 제 몫, 곧 제 샘플의 평균 × (제 샘플 수 / 전역 배치)다.
+  그래야 옵티마이저가 복제본에 걸쳐 더하는(all-reduce) 그레이디언트가 장치 하나에서처럼
+  전역 평균 손실의 그레이디언트가 된다(고르게 나뉘지 않는 짧은 마지막 배치에서도).
+  ``model.losses`` (규제)는 복제본 수로 나눈다(``tf.nn.scale_regularization_loss``).
+- 기록: 복제본의 손실과 배치 크기는 ``strategy.reduce`` 로 더한다. 지표는 복제본마다
+  갱신하고, 케라스가 읽을 때 더하는 변수(sync-on-read)로 둔다.
 
-The model, the optimizer and the metric objects must own variables created under
-``strategy.scope()``; :func:`check_created_in_scope` says which one does not.
+모델, 옵티마이저, 지표 객체의 변수는 ``strategy.scope()`` 안에서 만들어져야 한다.
+:func:`check_created_in_scope` 가 어느 것이 아닌지 알린다.
 """
 
 from __future__ import annotations
@@ -38,12 +37,12 @@ _SUM = tf.distribute.ReduceOp.SUM
 
 
 def is_distributed(strategy: tf.distribute.Strategy) -> bool:
-    """Whether ``strategy`` is a real one (not TensorFlow's default one-device strategy)."""
+    """``strategy`` 가 진짜 전략인지(텐서플로의 기본 장치 하나 전략이 아닌지)."""
     return strategy is not tf.distribute.get_strategy() or tf.distribute.has_strategy()
 
 
 def resolve_strategy(strategy: Any) -> tf.distribute.Strategy:
-    """The argument, else the strategy whose ``scope()`` is open, else the default strategy."""
+    """인자, 없으면 ``scope()`` 가 열린 전략, 그것도 없으면 기본 전략."""
     if strategy is None:
         return tf.distribute.get_strategy()
     if not isinstance(strategy, tf.distribute.Strategy):
@@ -109,35 +108,24 @@ def check_created_in_scope(
 
 
 class ReplicaLoss:
-    """The loss one replica minimises: ``loss_fn`` plus ``model.losses``, scaled for replicas.
+    """복제본 하나가 줄이는 손실: 훈련기의 손실과 ``model.losses``, 복제본에 맞게 조정.
 
-    With one replica this is exactly ``Model.compute_loss``: the compiled loss plus the sum of
-    each of ``model.losses`` (regularizers, ``add_loss``), cast to ``floatx``.
+    복제본이 하나면 정확히 ``Model.compute_loss`` (훈련기의
+    :meth:`~kerasguide.training._trainer.Trainer.add_model_losses`)다.
     """
 
-    def __init__(self, strategy: tf.distribute.Strategy, loss_fn: Any, model: keras.Model):
+    def __init__(self, strategy: tf.distribute.Strategy, trainer: Any):
         self.strategy = strategy
-        self.loss_fn = loss_fn
-        self.model = model
+        self.trainer = trainer
         self.replicas = strategy.num_replicas_in_sync
-        self.mean_loss = getattr(loss_fn, "reduction", None) in _MEAN_REDUCTIONS
+        self.mean_loss = getattr(trainer.loss_fn, "reduction", None) in _MEAN_REDUCTIONS
 
     def __call__(self, y: Any, y_pred: Any, sample_weight: Any, local_size: Any) -> Any:
-        floatx = keras.config.floatx()
-        loss = ops.cast(self.loss_fn(y, y_pred, sample_weight), floatx)
+        loss = ops.cast(self.trainer.loss_fn(y, y_pred, sample_weight), keras.config.floatx())
         if self.replicas > 1 and self.mean_loss:
             # Keras divided this replica's mean by the number of replicas; make it this
             # replica's share of the global mean instead: mean * local / global.
             global_size = tf.distribute.get_replica_context().all_reduce(_SUM, local_size)
             loss = tf.math.divide_no_nan(loss * float(self.replicas) * local_size, global_size)
-        extras = []
-        for extra in self.model.losses:
-            if not keras.backend.is_float_dtype(extra.dtype):
-                extra = ops.cast(extra, floatx)
-            extras.append(ops.sum(extra))
-        if not extras:
-            return loss
-        regularization = ops.sum(extras) if len(extras) > 1 else extras[0]
-        if self.replicas > 1:
-            regularization = tf.nn.scale_regularization_loss(regularization)
-        return loss + regularization
+        scale = tf.nn.scale_regularization_loss if self.replicas > 1 else None
+        return self.trainer.add_model_losses(loss, self.trainer.model.losses, scale)

@@ -1,21 +1,17 @@
-"""Checkpoints of :func:`kerasguide.fit` on TensorFlow: ``tf.train.Checkpoint`` files.
+"""텐서플로에서 :func:`kerasguide.fit` 의 체크포인트: ``tf.train.Checkpoint`` 파일.
 
-What is saved (numbered ``ckpt-<epochs done>``, the last :data:`MAX_TO_KEEP` kept by
-``tf.train.CheckpointManager``; the record is :mod:`kerasguide.training._checkpoint`'s):
+저장하는 것(``ckpt-<끝난 에포크 수>``, 마지막 :data:`MAX_TO_KEEP` 개를
+``tf.train.CheckpointManager`` 가 남긴다. 기록은 :mod:`kerasguide.training._checkpoint` 의
+것이고, 이 모듈은 쓰고 읽는 방법만 더한다):
 
-- ``model/vars/<i>``: every variable of the model, ``model.variables`` in order.
-- ``optimizer/vars/<i>``: every variable of the optimizer.
-- ``state``: the JSON document (``tf.train.experimental.PythonState``).
+- ``model/vars/<i>``: 모델의 모든 변수, ``model.variables`` 순서대로.
+- ``optimizer/vars/<i>``: 옵티마이저의 모든 변수.
+- ``state``: JSON 문서(``tf.train.experimental.PythonState``).
 
-Keras 3 models do not expose their layers to ``tf.train.Checkpoint`` as dependencies, so the
-variables are listed explicitly; a model of another shape is recognised from the stored
-shapes before anything is restored.
-
-A crash mid-save never leaves a checkpoint that fails to load: ``CheckpointManager`` writes the
-data and index files first and only then rewrites the small ``checkpoint`` file (atomically,
-write and rename) that names the latest checkpoint. On resume the named checkpoints are tried
-newest first; one whose files cannot be read in full (a truncated or missing file) is skipped
-with a warning, before any variable is touched.
+케라스 3 모델은 층을 ``tf.train.Checkpoint`` 의 의존 객체로 드러내지 않으므로 변수를 직접
+나열한다. ``CheckpointManager`` 는 데이터와 색인 파일을 먼저 쓰고 나서야 최신 체크포인트를
+가리키는 작은 ``checkpoint`` 파일을 (쓰고 이름 바꾸기로) 원자적으로 바꾼다. 그래서 저장 중에
+죽어도 읽을 수 없는 체크포인트가 가리켜지지 않는다.
 """
 
 from __future__ import annotations
@@ -23,18 +19,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import warnings
 from typing import Any
 
 import keras
 import tensorflow as tf
 
-from kerasguide.training._checkpoint import (
-    MAX_TO_KEEP,
-    CheckpointRecord,
-    ResumeState,
-    _first_line,
-)
+from kerasguide.training._checkpoint import MAX_TO_KEEP, CheckpointRecord, UnreadableCheckpoint
 
 __all__ = ["TrainingCheckpoint"]
 
@@ -42,7 +32,7 @@ _STATE_KEY = "state/.ATTRIBUTES/py_state"
 
 
 class _JsonState(tf.train.experimental.PythonState):  # type: ignore[misc]
-    """Python-side training state, stored in the checkpoint as one JSON string."""
+    """파이썬 쪽 훈련 상태. 체크포인트에 JSON 문자열 하나로 저장한다."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,17 +45,12 @@ class _JsonState(tf.train.experimental.PythonState):  # type: ignore[misc]
         self.data = json.loads(string_value)
 
 
-def _describe(variables: list[Any]) -> list[list[Any]]:
-    return [[v.path, list(v.shape), str(v.dtype)] for v in variables]
-
-
 class TrainingCheckpoint(CheckpointRecord):
-    """Saves and restores one training run of :func:`kerasguide.fit` in ``directory``.
+    """:func:`kerasguide.fit` 의 훈련 한 번을 ``directory`` 에 저장하고 복원한다.
 
-    Create it after the model and the optimizer are built (their variables exist), inside the
-    strategy's scope when there is one. On a worker of a multi-worker strategy that is not
-    the chief, checkpoints are written to a temporary folder and deleted (every worker must
-    take part in saving; only the chief's copy is kept), and restored from ``directory``.
+    모델과 옵티마이저가 만들어진 뒤(변수가 있을 때), 전략이 있으면 그 scope 안에서 만든다.
+    다중 워커 전략의 우두머리(chief)가 아닌 워커는 임시 폴더에 쓰고 지운다(모든 워커가 저장에
+    참여해야 하고, 우두머리의 것만 남긴다). 복원은 ``directory`` 에서 한다.
     """
 
     def __init__(
@@ -95,95 +80,42 @@ class TrainingCheckpoint(CheckpointRecord):
             self._checkpoint, self._write_dir, max_to_keep=MAX_TO_KEEP
         )
 
-    # --- restore --------------------------------------------------------------------------
+    # --- read -----------------------------------------------------------------------------
 
-    def restore(self) -> ResumeState | None:
-        """Restore the newest readable checkpoint of ``directory``; ``None`` when there is none.
-
-        Raises:
-            ValueError: the checkpoint was saved from a model or optimizer of another shape, or
-                not by ``kerasguide.fit``, or no named checkpoint can be read.
-        """
+    def _candidates(self) -> list[str]:
         state = tf.train.get_checkpoint_state(self.directory)
         if state is None or not state.model_checkpoint_path:
-            return None
+            return []
         paths = list(state.all_model_checkpoint_paths)
         if state.model_checkpoint_path not in paths:
             paths.append(state.model_checkpoint_path)
         candidates = sorted(set(paths), key=paths.index, reverse=True)  # newest first
         candidates.remove(state.model_checkpoint_path)
-        candidates.insert(0, state.model_checkpoint_path)
-        failures: list[str] = []
-        for path in candidates:
-            data = self._read_if_complete(path, failures)
-            if data is None:
-                continue
-            self._check_matches(path, data)
-            status = self._checkpoint.restore(path)
-            status.assert_existing_objects_matched()
-            restored = self._state.data
-            self.latest = path
-            return ResumeState.from_document(path, restored)
-        raise ValueError(
-            f"checkpoint_dir={self.directory!r} 의 체크포인트를 하나도 읽지 못했다: "
-            + "; ".join(failures)
-            + ". 파일이 지워졌거나 잘렸다. 처음부터 훈련하려면 다른 checkpoint_dir 를 준다."
-        )
+        return [state.model_checkpoint_path, *candidates]
 
-    def _read_if_complete(self, path: str, failures: list[str]) -> dict[str, Any] | None:
-        """The checkpoint's JSON state if every tensor in it can be read, else ``None``.
-
-        Reading every tensor once (one at a time) checks the files and their checksums before
-        any variable is assigned, so a broken checkpoint never half-restores the model.
-        """
+    def _read(self, path: str) -> tuple[dict[str, Any] | None, dict[str, list[int]]]:
+        """모든 텐서를 한 번씩(하나씩) 읽는다: 변수를 건드리기 전에 파일과 체크섬을 검사하므로
+        깨진 체크포인트가 모델을 반쯤 복원하는 일이 없다."""
         try:
             reader = tf.train.load_checkpoint(path)
             shapes = reader.get_variable_to_shape_map()
-            has_state = _STATE_KEY in shapes
             for key in shapes:
                 reader.get_tensor(key)
-            data: dict[str, Any] = json.loads(reader.get_tensor(_STATE_KEY)) if has_state else {}
+            state = reader.get_tensor(_STATE_KEY) if _STATE_KEY in shapes else None
         # The reader turns a bad file into an OpError, or (through pybind11) IndexError,
         # ValueError or RuntimeError, depending on where the file ends.
         except (tf.errors.OpError, OSError, IndexError, ValueError, RuntimeError) as error:
-            message = f"{os.path.basename(path)}: {type(error).__name__}: {_first_line(error)}"
-            failures.append(message)
-            warnings.warn(
-                f"체크포인트 {path} 를 읽을 수 없어 건너뛴다 ({message}). "
-                "그 앞의 체크포인트에서 이어서 훈련한다.",
-                RuntimeWarning,
-                stacklevel=4,
-            )
-            return None
-        if not has_state:
-            raise ValueError(
-                f"checkpoint_dir={self.directory!r} 의 {os.path.basename(path)} 는 "
-                "kerasguide.fit 이 저장한 체크포인트가 아니다 (훈련 상태 state 가 없다). "
-                "kerasguide.fit 전용 디렉터리를 준다."
-            )
-        data["_shapes"] = shapes
-        return data
+            raise UnreadableCheckpoint(path) from error
+        return (None if state is None else json.loads(state)), shapes
 
-    def save(
-        self,
-        *,
-        epochs_done: int,
-        shuffle_seed: int | None,
-        history: dict[str, list[float]],
-        epoch_seconds: list[float],
-    ) -> str:
-        """Save the state after ``epochs_done`` epochs as ``ckpt-<epochs_done>``; its path."""
-        self._state.data = self.document(
-            epochs_done=epochs_done,
-            shuffle_seed=shuffle_seed,
-            history=history,
-            epoch_seconds=epoch_seconds,
-        )
-        written = self._manager.save(checkpoint_number=epochs_done)
+    def _assign(self, path: str) -> None:
+        self._checkpoint.restore(path).assert_existing_objects_matched()
+
+    def _write(self, epochs_done: int, document: dict[str, Any]) -> str:
+        self._state.data = document
+        written = str(self._manager.save(checkpoint_number=epochs_done))
         if self._is_chief:
-            self.latest = written
-        else:
-            # Every worker takes part in saving; only the chief's files are kept.
-            shutil.rmtree(self._write_dir, ignore_errors=True)
-            self.latest = os.path.join(self.directory, os.path.basename(written))
-        return str(self.latest)
+            return written
+        # Every worker takes part in saving; only the chief's files are kept.
+        shutil.rmtree(self._write_dir, ignore_errors=True)
+        return os.path.join(self.directory, os.path.basename(written))

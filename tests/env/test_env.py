@@ -18,7 +18,7 @@ import keras
 import pytest
 
 from kerasguide import env
-from kerasguide._table import display_width
+from kerasguide.env._table import display_width
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,4 +1,9 @@
-"""kerasguide.fit(checkpoint_dir=...): save, resume, crashes mid-save, other models, NaN loss."""
+"""kerasguide.fit(checkpoint_dir=...): save, resume, crashes mid-save, other models, NaN loss.
+
+One suite for both checkpoint formats: it runs on the session's Keras backend
+(``nox -s "tests-lib(backend='tensorflow')"`` tests ``tf.train.Checkpoint`` files,
+``backend='jax'`` the ``.npz`` files); :class:`_Format` says where each format keeps what.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-import re
+import json
 import shutil
 import signal
 import subprocess
@@ -25,8 +30,7 @@ import helpers
 import kerasguide
 from kerasguide import NonFiniteLossError, fit
 
-# The tf.train.Checkpoint files and tf.distribute (tests/training/test_jax.py: JAX's own).
-pytestmark = pytest.mark.backend("tensorflow")
+ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 SCRIPTS = helpers.SCRIPTS
 N_FEATURES, N_CLASSES = 8, 3
 COMMON: dict[str, Any] = {"batch_size": 16, "verbose": 0, "jit_compile": False}
@@ -56,9 +60,59 @@ def _assert_same_weights(a: keras.Model, b: keras.Model) -> None:
     helpers.assert_same_weights(a, b, rtol=1e-6, atol=1e-7)
 
 
-def _latest(directory: Path) -> str | None:
-    state = tf.train.get_checkpoint_state(str(directory))
-    return None if state is None else os.path.basename(state.model_checkpoint_path)
+class _Format:
+    """Where the backend's checkpoint format keeps a checkpoint ``ckpt-<n>`` and its index."""
+
+    # tf.train.Checkpoint: data and index files per checkpoint, and a text index `checkpoint`;
+    # .npz: one file per checkpoint, and `checkpoint.json` listing them newest first.
+    index = "checkpoint" if ON_TENSORFLOW else "checkpoint.json"
+
+    @staticmethod
+    def name(n: int) -> str:
+        """How fit names ``ckpt-<n>`` in its messages and ``NonFiniteLossError.checkpoint``."""
+        return f"ckpt-{n}" if ON_TENSORFLOW else f"ckpt-{n}.npz"
+
+    @staticmethod
+    def files(n: int) -> list[str]:
+        if ON_TENSORFLOW:
+            return [f"ckpt-{n}.data-00000-of-00001", f"ckpt-{n}.index"]
+        return [f"ckpt-{n}.npz"]
+
+    @staticmethod
+    def latest(directory: Path) -> str | None:
+        if ON_TENSORFLOW:
+            state = tf.train.get_checkpoint_state(str(directory))
+            return None if state is None else os.path.basename(state.model_checkpoint_path)
+        index = directory / "checkpoint.json"
+        if not index.exists():
+            return None
+        return str(json.loads(index.read_text())["checkpoints"][0]).removesuffix(".npz")
+
+    @staticmethod
+    def kept(directory: Path) -> list[str]:
+        """The names of the checkpoints on disk, ``ckpt-<n>``, sorted."""
+        pattern = "ckpt-*.index" if ON_TENSORFLOW else "ckpt-*.npz"
+        return sorted(p.name.split(".")[0] for p in directory.glob(pattern))
+
+    @staticmethod
+    def loads_whole(directory: Path, n: int) -> None:
+        if ON_TENSORFLOW:
+            tf.train.load_checkpoint(str(directory / f"ckpt-{n}")).get_variable_to_shape_map()
+        else:
+            with np.load(directory / f"ckpt-{n}.npz") as stored:
+                assert all(stored[key] is not None for key in stored.files)
+
+    @staticmethod
+    def write_foreign(directory: Path) -> None:
+        """A checkpoint in this format that kerasguide.fit did not write (no training state)."""
+        if ON_TENSORFLOW:
+            tf.train.Checkpoint(step=tf.Variable(3)).save(str(directory / "ckpt"))
+        else:
+            np.savez(directory / "ckpt-1.npz", step=np.asarray(3))
+            (directory / "checkpoint.json").write_text('{"checkpoints": ["ckpt-1.npz"]}')
+
+
+_latest = _Format.latest
 
 
 # --- save and resume -------------------------------------------------------------------------
@@ -67,8 +121,7 @@ def _latest(directory: Path) -> str | None:
 def test_every_epoch_is_saved_and_the_last_three_kept(tmp_path: Path) -> None:
     history = _fit(_model(), 5, tmp_path)
     assert _latest(tmp_path) == "ckpt-5"
-    kept = sorted(p.name for p in tmp_path.glob("ckpt-*.index"))
-    assert kept == ["ckpt-3.index", "ckpt-4.index", "ckpt-5.index"]
+    assert _Format.kept(tmp_path) == ["ckpt-3", "ckpt-4", "ckpt-5"]
     assert history.initial_epoch == 0
 
 
@@ -89,7 +142,7 @@ def test_resume_finishes_the_remaining_epochs_like_an_uninterrupted_run(
         np.testing.assert_allclose(history.history[key], values, rtol=1e-6, err_msg=key)
     assert len(history.epoch_seconds) == 4
     out = capsys.readouterr().out
-    assert "체크포인트 ckpt-2 에서 이어서 훈련한다: 에포크 2/4 까지 끝났다." in out
+    assert f"체크포인트 {_Format.name(2)} 에서 이어서 훈련한다: 에포크 2/4 까지 끝났다." in out
     assert "Epoch 1/4" not in out and "Epoch 3/4" in out
 
 
@@ -147,7 +200,7 @@ def test_resume_of_a_dataset_input(tmp_path: Path) -> None:
 
 def _three_epochs_with_a_copy_of_the_index_after_two(directory: Path) -> bytes:
     _fit(_model(), 2, directory)
-    index_after_two = (directory / "checkpoint").read_bytes()
+    index_after_two = (directory / _Format.index).read_bytes()
     _fit(_model(), 3, directory)
     return index_after_two
 
@@ -160,23 +213,23 @@ def _truncate(path: Path) -> None:
 def test_crash_before_the_index_is_updated_resumes_from_the_previous_checkpoint(
     tmp_path: Path,
 ) -> None:
-    # CheckpointManager writes ckpt-3's files, then renames a new `checkpoint` index into
-    # place. A kill in between leaves (possibly half-written) ckpt-3 files and the old index.
+    # Both formats write ckpt-3's files, then rename a new index into place. A kill in
+    # between leaves (possibly half-written) ckpt-3 files and the old index.
     straight = _model()
     _fit(straight, 3, None)
     index_after_two = _three_epochs_with_a_copy_of_the_index_after_two(tmp_path)
-    (tmp_path / "checkpoint").write_bytes(index_after_two)
-    _truncate(tmp_path / "ckpt-3.data-00000-of-00001")
+    (tmp_path / _Format.index).write_bytes(index_after_two)
+    _truncate(tmp_path / _Format.files(3)[0])
 
     resumed = _model(seed=3)
     history = _fit(resumed, 3, tmp_path)
     assert history.initial_epoch == 2
     _assert_same_weights(straight, resumed)
     assert _latest(tmp_path) == "ckpt-3"  # written again, whole
-    tf.train.load_checkpoint(str(tmp_path / "ckpt-3")).get_variable_to_shape_map()
+    _Format.loads_whole(tmp_path, 3)
 
 
-@pytest.mark.parametrize("broken", ["ckpt-3.data-00000-of-00001", "ckpt-3.index"])
+@pytest.mark.parametrize("broken", _Format.files(3))
 def test_unreadable_newest_checkpoint_falls_back_to_the_previous_one(
     tmp_path: Path, broken: str
 ) -> None:
@@ -186,7 +239,7 @@ def test_unreadable_newest_checkpoint_falls_back_to_the_previous_one(
     _truncate(tmp_path / broken)
 
     resumed = _model(seed=3)
-    with pytest.warns(RuntimeWarning, match=r"ckpt-3 를 읽을 수 없어 건너뛴다"):
+    with pytest.warns(RuntimeWarning, match=rf"{_Format.name(3)} 를 읽을 수 없어 건너뛴다"):
         history = _fit(resumed, 3, tmp_path)
     assert history.initial_epoch == 2
     _assert_same_weights(straight, resumed)
@@ -194,7 +247,7 @@ def test_unreadable_newest_checkpoint_falls_back_to_the_previous_one(
 
 def test_no_readable_checkpoint_is_an_error_not_a_fresh_start(tmp_path: Path) -> None:
     _fit(_model(), 1, tmp_path)
-    _truncate(tmp_path / "ckpt-1.data-00000-of-00001")
+    _truncate(tmp_path / _Format.files(1)[0])
     with (
         pytest.warns(RuntimeWarning),
         pytest.raises(ValueError, match=r"체크포인트를 하나도 읽지 못했다"),
@@ -233,7 +286,7 @@ def test_checkpoint_of_another_optimizer_is_refused(tmp_path: Path) -> None:
 
 
 def test_checkpoint_not_written_by_fit_is_refused(tmp_path: Path) -> None:
-    tf.train.Checkpoint(step=tf.Variable(3)).save(str(tmp_path / "ckpt"))
+    _Format.write_foreign(tmp_path)
     with pytest.raises(ValueError, match=r"kerasguide.fit 이 저장한 체크포인트가 아니다"):
         _fit(_model(), 1, tmp_path)
 
@@ -327,8 +380,8 @@ def test_nan_leaves_the_last_good_checkpoint_intact(tmp_path: Path) -> None:
         _fit(_model(), 4, tmp_path, data=(x, y), sample_weight=weights, shuffle=False)
     error = caught.value
     assert (error.epoch, error.step) == (3, 3)  # resumed at epoch 3; sample 40 is in batch 3
-    assert error.checkpoint is not None and error.checkpoint.endswith("ckpt-2")
-    assert "마지막 체크포인트" in str(error) and "ckpt-2 는 그대로다" in str(error)
+    assert error.checkpoint is not None and error.checkpoint.endswith(_Format.name(2))
+    assert "마지막 체크포인트" in str(error) and f"{_Format.name(2)} 는 그대로다" in str(error)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == saved  # untouched
 
     restored = _model(seed=8)
@@ -424,12 +477,11 @@ def test_killed_mid_epoch_and_resumed_ends_with_the_same_weights(tmp_path: Path)
     directory = tmp_path / "killed"
     _kill_in_the_second_epoch(directory, tmp_path / "unused.npz")
     assert not (tmp_path / "unused.npz").exists()
-    index = (directory / "checkpoint").read_text()
-    assert re.search(r'^model_checkpoint_path: "ckpt-1"$', index, re.M), index  # mid-epoch 2
-    assert not list(directory.glob("ckpt-2.index"))
+    assert _latest(directory) == "ckpt-1", (directory / _Format.index).read_text()  # mid-epoch 2
+    assert not (directory / _Format.files(2)[-1]).exists()
 
     out = _run_to_the_end(directory, tmp_path / "resumed.npz")
-    assert "체크포인트 ckpt-1 에서 이어서 훈련한다" in out
+    assert f"체크포인트 {_Format.name(1)} 에서 이어서 훈련한다" in out
     assert "Epoch 1/" not in out and "Epoch 2/" in out
 
     straight, resumed = np.load(tmp_path / "straight.npz"), np.load(tmp_path / "resumed.npz")

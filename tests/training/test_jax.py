@@ -1,8 +1,9 @@
-"""kerasguide.fit on Keras's JAX backend: compilation, NaN guard, checkpoints, DataParallel.
+"""kerasguide.fit on Keras's JAX backend: compilation, NaN guard, DataParallel.
 
 Run with ``KERAS_BACKEND=jax`` (``nox -s "tests_lib(backend='jax')"``); on TensorFlow only the
 tests of what fit says about JAX and other backends run. The tests shared by both backends
-(Model.fit parity, callbacks, weights, validation) are in the other files of this folder.
+(Model.fit parity, callbacks, weights, validation, checkpoints in either format) are in the
+other files of this folder.
 """
 
 from __future__ import annotations
@@ -54,42 +55,6 @@ def test_nan_stops_at_the_first_non_finite_step() -> None:
     with pytest.raises(NonFiniteLossError) as caught:
         _fit(helpers.classifier(), x, y, epochs=2, shuffle=False, steps_per_execution=32)
     assert (caught.value.epoch, caught.value.step, caught.value.steps) == (1, 4, 6)
-
-
-@jax_only
-def test_checkpoint_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
-    x, y = helpers.classification_data(96)
-    straight = helpers.classifier(dropout=0.2, seed=3)
-    _fit(straight, x, y, epochs=3, seed=5)
-
-    first = helpers.classifier(dropout=0.2, seed=3)
-    _fit(first, x, y, epochs=2, seed=5, checkpoint_dir=tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "checkpoint.json",
-        "ckpt-1.npz",
-        "ckpt-2.npz",
-    ]
-    resumed = helpers.classifier(dropout=0.2, seed=99)  # other initial weights: all restored
-    history = _fit(resumed, x, y, epochs=3, seed=5, checkpoint_dir=tmp_path)
-    assert history.initial_epoch == 2 and history.epoch == [0, 1, 2]
-    helpers.assert_same_weights(resumed, straight, rtol=1e-6, atol=1e-7)
-
-
-@jax_only
-def test_truncated_newest_checkpoint_falls_back_and_other_shapes_are_refused(
-    tmp_path: Path,
-) -> None:
-    x, y = helpers.classification_data(64)
-    _fit(helpers.classifier(), x, y, epochs=2, checkpoint_dir=tmp_path)
-    newest = tmp_path / "ckpt-2.npz"
-    newest.write_bytes(newest.read_bytes()[:200])
-    with pytest.warns(RuntimeWarning, match="ckpt-2.npz"):
-        history = _fit(helpers.classifier(), x, y, epochs=2, checkpoint_dir=tmp_path)
-    assert history.initial_epoch == 1
-    with pytest.raises(ValueError, match=r"모양이 다른 모델.*\(8, 16\).*\(8, 32\)"):
-        _fit(helpers.classifier(hidden=(32,)), x, y, epochs=3, checkpoint_dir=tmp_path)
-    index = json.loads((tmp_path / "checkpoint.json").read_text())
-    assert index["checkpoints"][0] == "ckpt-2.npz"
 
 
 @jax_only

@@ -438,5 +438,6 @@ def test_backup_and_restore_resumes_an_interrupted_run_like_model_fit(tmp_path: 
         history = run([keras.callbacks.BackupAndRestore(backup)])
         finished[name] = (history, model)
     assert finished["ours"][0].epoch == finished["keras"][0].epoch == [2, 3]
+    assert finished["ours"][0].initial_epoch == 2  # fit's one decision, as history.epoch says
     helpers.assert_same_history(finished["ours"][0].history, finished["keras"][0].history)
     helpers.assert_same_weights(finished["ours"][1], finished["keras"][1])

@@ -1,10 +1,10 @@
-"""Loss, metric and optimizer identifiers resolved as ``Model.compile`` resolves them.
+"""손실, 지표, 옵티마이저 식별자를 ``Model.compile`` 처럼 풀기.
 
-``"accuracy"`` and ``"crossentropy"`` are picked from the shapes of the targets and of the
-model's output, as ``keras/src/trainers/compile_utils.py`` does; every other identifier goes
-through ``keras.losses.get`` / ``keras.metrics.get`` / ``keras.optimizers.get``. The ``check_*``
-functions run before any data is seen, the ``resolve_*`` ones once a batch has been through the
-model.
+``"accuracy"`` 와 ``"crossentropy"`` 는 ``keras/src/trainers/compile_utils.py`` 처럼 타깃과
+모델 출력의 모양으로 고른다. 다른 식별자는 ``keras.losses.get`` / ``keras.metrics.get`` /
+``keras.optimizers.get`` 을 거친다. ``check_*`` 함수는 데이터를 보기 전에, ``resolve_*``
+함수는 배치 하나가 모델을 지난 뒤에 부른다. 오류는 모두 :func:`~kerasguide._checks.argument_error`
+로 낸다.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import keras
 
-from kerasguide._checks import short_repr
+from kerasguide._checks import argument_error
 
 # `Model.compile` picks binary / sparse / categorical variants for these aliases from the
 # shapes of y and the model's output (keras/src/trainers/compile_utils.py); so do we.
@@ -22,36 +22,41 @@ _ACCURACY_ALIASES = ("accuracy", "acc")
 _CROSSENTROPY_ALIASES = ("crossentropy", "ce")
 
 
+_LOSSES = (
+    "Model.compile 과 같은 값, 곧 'mse', 'binary_crossentropy', "
+    "'sparse_categorical_crossentropy' 같은 keras.losses 의 이름, keras.losses.Loss 객체, "
+    "또는 loss(y_true, y_pred) 함수여야 한다"
+)
+_METRICS = (
+    "'accuracy', 'mae', 'sparse_categorical_accuracy' 같은 keras.metrics 의 이름, "
+    "keras.metrics.Metric 객체, 또는 metric(y_true, y_pred) 함수여야 한다"
+)
+_OPTIMIZERS = (
+    "Model.compile 과 같은 값, 곧 'sgd', 'adam', 'rmsprop' 같은 이름이나 "
+    "keras.optimizers.Optimizer 객체여야 한다"
+)
+
+
+def _keras_get(get: Any, name: str, value: Any, accepted: str, usable: Any = callable) -> Any:
+    """``get(value)`` (``keras.losses.get`` 등); 케라스가 모르는 값이면 ``argument_error``."""
+    try:
+        resolved = get(value)
+    except (ValueError, TypeError) as error:
+        raise argument_error(name, value, accepted) from error
+    if resolved is None or not usable(resolved):
+        raise argument_error(name, value, accepted)
+    return resolved
+
+
 def check_loss(loss: Any) -> Any:
     """``Model.compile`` 이 받는 손실 식별자인지 미리 확인한다 (별칭은 나중에 푼다)."""
-    if loss is None:
-        raise ValueError(
-            "loss 가 필요하다. 받은 값: loss=None. 'mse', 'sparse_categorical_crossentropy' "
-            "같은 이름, keras.losses.Loss 객체, 또는 loss(y_true, y_pred) 함수를 넘긴다."
-        )
-    if isinstance(loss, str) and loss.lower() in _CROSSENTROPY_ALIASES:
-        return loss
     if isinstance(loss, list | tuple):
-        raise ValueError(
-            "kerasguide.fit 은 출력이 하나인 모델의 손실 하나만 받는다. "
-            f"받은 값: loss={short_repr(loss)}."
+        raise argument_error(
+            "loss", loss, "손실 하나여야 한다 (kerasguide.fit 은 출력이 하나인 모델을 훈련한다)"
         )
-    try:
-        resolved = keras.losses.get(loss)
-    except (ValueError, TypeError) as error:
-        raise ValueError(_unknown_loss_message(loss)) from error
-    if resolved is None or not callable(resolved):
-        raise ValueError(_unknown_loss_message(loss))
+    if not (isinstance(loss, str) and loss.lower() in _CROSSENTROPY_ALIASES):
+        _keras_get(keras.losses.get, "loss", loss, _LOSSES)
     return loss
-
-
-def _unknown_loss_message(loss: Any) -> str:
-    return (
-        f"케라스가 모르는 손실이다. 받은 값: loss={short_repr(loss)}. "
-        "Model.compile 과 같은 값, 곧 'mse', 'binary_crossentropy', "
-        "'sparse_categorical_crossentropy' 같은 keras.losses 의 이름, keras.losses.Loss 객체, "
-        "또는 loss(y_true, y_pred) 함수를 받는다."
-    )
 
 
 def resolve_loss(
@@ -75,10 +80,10 @@ def resolve_loss(
 
 
 class _FunctionLoss(keras.losses.Loss):  # type: ignore[misc]
-    """A ``loss(y_true, y_pred)`` function as a ``Loss`` (mean over the batch).
+    """``loss(y_true, y_pred)`` 함수를 ``Loss`` 로 (배치 평균).
 
-    Does what Keras's private ``LossFunctionWrapper`` does for ``Model.compile``: make the
-    ranks of ``y_true`` and ``y_pred`` agree when they differ by a last axis of size 1.
+    케라스의 비공개 ``LossFunctionWrapper`` 가 ``Model.compile`` 에서 하는 일을 한다:
+    ``y_true`` 와 ``y_pred`` 의 랭크가 크기 1 인 마지막 축만큼 다르면 맞춘다.
     """
 
     def __init__(self, fn: Any, name: str) -> None:
@@ -111,29 +116,16 @@ def check_metrics(metrics: Any, name: str = "metrics") -> list[Any]:
     if metrics is None:
         return []
     if not isinstance(metrics, list | tuple):
-        raise ValueError(
-            f"{name} 는 리스트나 튜플이어야 한다 (Model.compile 과 같다). "
-            f"받은 값: {name}={short_repr(metrics)} ({type(metrics).__name__}). "
-            "예: metrics=['accuracy']."
+        raise argument_error(
+            name,
+            metrics,
+            "지표의 리스트나 튜플이어야 한다 (Model.compile 과 같다)",
+            hint="예: metrics=['accuracy'].",
         )
-    for metric in metrics:
-        if isinstance(metric, str) and metric.lower() in _ACCURACY_ALIASES:
-            continue
-        try:
-            resolved = keras.metrics.get(metric)
-        except (ValueError, TypeError) as error:
-            raise ValueError(_unknown_metric_message(metric, name)) from error
-        if resolved is None or not callable(resolved):
-            raise ValueError(_unknown_metric_message(metric, name))
+    for index, metric in enumerate(metrics):
+        if not (isinstance(metric, str) and metric.lower() in _ACCURACY_ALIASES):
+            _keras_get(keras.metrics.get, f"{name}[{index}]", metric, _METRICS)
     return list(metrics)
-
-
-def _unknown_metric_message(metric: Any, name: str) -> str:
-    return (
-        f"케라스가 모르는 지표다. 받은 값: {name} 의 원소 {short_repr(metric)}. "
-        "'accuracy', 'mae', 'sparse_categorical_accuracy' 같은 keras.metrics 의 이름, "
-        "keras.metrics.Metric 객체, 또는 metric(y_true, y_pred) 함수를 받는다."
-    )
 
 
 def resolve_metric(
@@ -165,28 +157,19 @@ def _binary_or_sparse(
 
 
 def resolve_optimizer(optimizer: Any) -> keras.optimizers.Optimizer:
-    try:
-        resolved = keras.optimizers.get(optimizer)
-    except (ValueError, TypeError) as error:
-        raise ValueError(_unknown_optimizer_message(optimizer)) from error
-    if resolved is None:
-        raise ValueError(_unknown_optimizer_message(optimizer))
-    return resolved
+    """옵티마이저 식별자를 객체로 바꾼다 (이름이면 새로 만든다)."""
 
+    def usable(resolved: Any) -> bool:
+        return isinstance(resolved, keras.optimizers.Optimizer)
 
-def _unknown_optimizer_message(optimizer: Any) -> str:
-    return (
-        f"케라스가 모르는 옵티마이저다. 받은 값: optimizer={short_repr(optimizer)}. "
-        "Model.compile 과 같은 값, 곧 'sgd', 'adam', 'rmsprop' 같은 이름이나 "
-        "keras.optimizers.Optimizer 객체를 받는다."
-    )
+    return _keras_get(keras.optimizers.get, "optimizer", optimizer, _OPTIMIZERS, usable)
 
 
 def metric_log_names(
     metrics: Sequence[keras.metrics.Metric], weighted_metrics: Sequence[keras.metrics.Metric]
 ) -> list[str]:
-    """The names of the metrics in the logs, as ``CompileMetrics.result`` names them: a weighted
-    metric keeps its name unless an unweighted one has it, then it is ``"weighted_<name>"``."""
+    """기록에 쓰는 지표 이름. ``CompileMetrics.result`` 처럼, 가중 지표는 같은 이름의 가중치
+    없는 지표가 있을 때만 ``"weighted_<이름>"`` 이 된다."""
     names = [m.name for m in metrics]
     for metric in weighted_metrics:
         names.append(metric.name if metric.name not in names else f"weighted_{metric.name}")

@@ -9,7 +9,6 @@ WSL 분기를 시험할 수 있다. 텐서플로와 케라스는 메서드 안�
 from __future__ import annotations
 
 import importlib.metadata
-import importlib.util
 import os
 import platform
 import shutil
@@ -103,10 +102,10 @@ class EnvProbe(Protocol):
 
 def _tensorflow() -> Any:
     """TensorFlow, or ``None`` where it is not installed (Keras on JAX needs none)."""
-    if importlib.util.find_spec("tensorflow") is None:
+    try:
+        import tensorflow as tf
+    except ImportError:
         return None
-    import tensorflow as tf
-
     return tf
 
 

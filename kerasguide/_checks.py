@@ -155,9 +155,7 @@ def check_class_weight(class_weight: Any) -> dict[int, float] | None:
 def check_array(name: str, value: Any) -> Any:
     """넘파이 배열이나 텐서인지, 샘플 축(첫 축)이 있는지 확인한다."""
     if not _is_array(value):
-        accepted = "넘파이 배열(numpy.ndarray) 또는 텐서여야 한다" + (
-            " (x 는 tf.data.Dataset 도 된다)" if name == "x" else ""
-        )
+        accepted = "넘파이 배열(numpy.ndarray), 텐서, pandas DataFrame/Series 여야 한다"
         raise argument_error(
             name,
             value,

@@ -157,7 +157,8 @@ class EnvReport:
 
     Attributes:
         python_version: 파이썬 버전.
-        tensorflow_version: 텐서플로 버전(``tf.__version__``).
+        tensorflow_version: 텐서플로 버전(``tf.__version__``). 설치되지 않았으면 ``None``
+            (JAX 백엔드는 텐서플로 없이도 동작한다).
         keras_version: 케라스 버전(``keras.__version__``).
         keras_backend: 케라스 백엔드(``keras.backend.backend()``).
         cuda_build: 텐서플로가 CUDA를 지원하도록 빌드되었는가.
@@ -177,7 +178,7 @@ class EnvReport:
     """
 
     python_version: str
-    tensorflow_version: str
+    tensorflow_version: str | None
     keras_version: str
     keras_backend: str
     cuda_build: bool
@@ -216,11 +217,13 @@ class EnvReport:
         """표의 (항목, 값) 행들."""
         if self.cuda_build:
             cuda = f"예 (CUDA {self.cuda_version or '모름'}, cuDNN {self.cudnn_version or '모름'})"
+        elif self.tensorflow_version is None:
+            cuda = "모름 (텐서플로가 설치되지 않음)"
         else:
             cuda = "아니오 (CPU 전용 빌드)"
         rows: list[tuple[str, str]] = [
             ("파이썬", self.python_version),
-            ("텐서플로", self.tensorflow_version),
+            ("텐서플로", self.tensorflow_version or "설치되지 않음"),
             ("케라스", self.keras_version),
             ("케라스 백엔드", self.keras_backend),
             ("JAX", self.jax_version or "설치되지 않음"),

@@ -37,7 +37,7 @@ class EnvProbe(Protocol):
         """파이썬 버전. 예: ``"3.11.9"``."""
         ...
 
-    def tensorflow_version(self) -> str:
+    def tensorflow_version(self) -> str | None:
         """텐서플로 버전. 예: ``"2.21.0"``."""
         ...
 
@@ -100,6 +100,15 @@ class EnvProbe(Protocol):
         ...
 
 
+def _tensorflow() -> Any:
+    """TensorFlow, or ``None`` where it is not installed (Keras on JAX needs none)."""
+    try:
+        import tensorflow as tf
+    except ImportError:
+        return None
+    return tf
+
+
 class SystemProbe:
     """이 컴퓨터를 실제로 살피는 탐침.
 
@@ -128,10 +137,9 @@ class SystemProbe:
     def python_version(self) -> str:
         return platform.python_version()
 
-    def tensorflow_version(self) -> str:
-        import tensorflow as tf
-
-        return str(tf.__version__)
+    def tensorflow_version(self) -> str | None:
+        tf = _tensorflow()
+        return None if tf is None else str(tf.__version__)
 
     def keras_version(self) -> str:
         import keras
@@ -159,13 +167,13 @@ class SystemProbe:
         return [f"{d.platform}:{d.id} {d.device_kind}" for d in jax.devices()]
 
     def build_info(self) -> Mapping[str, Any]:
-        import tensorflow as tf
-
-        return dict(tf.sysconfig.get_build_info())
+        tf = _tensorflow()
+        return {} if tf is None else dict(tf.sysconfig.get_build_info())
 
     def _devices(self, device_type: str) -> dict[str, Any]:
-        import tensorflow as tf
-
+        tf = _tensorflow()
+        if tf is None:
+            return {}
         return {d.name: d for d in tf.config.list_physical_devices(device_type)}
 
     def physical_devices(self, device_type: str) -> Sequence[str]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import types
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import keras
@@ -34,7 +35,15 @@ from kerasguide.training._class_weight import check_class_weight_keys, class_wei
 if TYPE_CHECKING:
     import tensorflow as tf
 
-__all__ = ["AdapterData", "ArrayData", "Data", "input_kind", "make_data", "unpack_validation"]
+__all__ = [
+    "AdapterData",
+    "ArrayData",
+    "Data",
+    "IndexedChunk",
+    "input_kind",
+    "make_data",
+    "unpack_validation",
+]
 
 _ACCEPTED_X = (
     "넘파이 배열, 텐서, pandas DataFrame/Series, 또는 그것들의 dict/list, "
@@ -55,8 +64,13 @@ class ArrayData:
         self.arrays = arrays
         self.leaves = keras.tree.flatten(arrays)
         self._nested = len(self.leaves) != len(arrays)
-        # TensorFlow gathers from its tensors (on the device); other backends from NumPy.
+        # TensorFlow gathers from its tensors (on the device); JAX from arrays it put on the
+        # device once (see _on_jax_device); else NumPy gathers on the host.
         self._gather: Any = _tf_gather if _on_tensorflow() else _np_gather
+        self.on_device = False
+        if not _on_tensorflow() and (on_device := _on_jax_device(self.leaves)) is not None:
+            self.leaves, self.on_device = on_device, True
+            self.arrays = self._pack(self.leaves)
         self.size = int(self.leaves[0].shape[0])
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -103,7 +117,10 @@ class ArrayData:
     def chunks(self, epoch: int, steps_per_execution: int) -> Iterator[tuple[tuple[Any, ...], int]]:
         """한 에포크를 덮는 ``((x 덩어리, y 덩어리[, sw 덩어리]), 쓸 행 수)``."""
         for indices, rows in self.chunk_indices(epoch, steps_per_execution):
-            yield self._pack([self._gather(a, indices) for a in self.leaves]), rows
+            if self.on_device:  # JAX: the compiled loop gathers each batch on the device
+                yield IndexedChunk(self.arrays, indices.astype(np.int32)), rows  # type: ignore[misc]
+            else:
+                yield self._pack([self._gather(a, indices) for a in self.leaves]), rows
 
     def epoch_dataset(self, epoch: int) -> tf.data.Dataset:
         """한 에포크의 배치를 같은 순서의 ``tf.data.Dataset`` 으로 (``tf.distribute`` 용)."""
@@ -151,6 +168,33 @@ Data = ArrayData | AdapterData
 
 def _np_gather(array: Any, indices: Any) -> Any:
     return array[indices]  # along the first (sample) axis
+
+
+# On JAX with one device (no keras.distribution set), arrays up to this many bytes in all are
+# put on the device once per fit, and the compiled function gathers each batch there from the
+# chunk's indices: no host gather, no host-to-device copy of each chunk, no padded chunk. Larger
+# arrays (which might not fit in an accelerator's memory) are gathered by NumPy, as Model.fit
+# reads them.
+JAX_DEVICE_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class IndexedChunk:
+    """A chunk that stays on the device: the whole arrays and the chunk's sample indices,
+    shape ``(steps, batch)`` (JAX; the compiled function gathers each batch it runs)."""
+
+    arrays: tuple[Any, ...]
+    indices: Any
+
+
+def _on_jax_device(arrays: list[Any]) -> list[Any] | None:
+    if keras.distribution.distribution() is not None:
+        return None  # each batch is placed with the distribution's layout instead
+    if sum(np.asarray(a).nbytes for a in arrays) > JAX_DEVICE_BYTES:
+        return None
+    import jax
+
+    return [jax.device_put(a) for a in arrays]
 
 
 def _tf_gather(array: Any, indices: Any) -> Any:

@@ -13,7 +13,7 @@ import kerasguide._checks as check
 import kerasguide.training._resolve as _resolve
 from kerasguide._errors import UnsupportedBackendError
 from kerasguide.training._callbacks import check_callbacks, make_callback_list, terminates_on_nan
-from kerasguide.training._data import make_data, unpack_validation
+from kerasguide.training._data import ArrayData, make_data, unpack_validation
 from kerasguide.training._epoch_iterator import EpochIterator
 from kerasguide.training._epochs import run_epochs
 from kerasguide.training._history import History
@@ -104,7 +104,9 @@ def fit(
             기록의 이름은 ``"weighted_<이름>"`` 이다.
         epochs: 마지막 에포크 번호(1 이상). ``initial_epoch`` 부터 ``epochs`` 까지 훈련한다.
         batch_size: 배열 입력의 배치 크기 (1 이상). 분산 훈련에서는 전역 배치 크기(global
-            batch size)다: 복제본이 N 개면 한 배치를 N 조각으로 나누어 계산한다.
+            batch size)다: 복제본이 N 개면 한 배치를 N 조각으로 나누어 계산한다. JAX 에서
+            프로세스 P 개가 함께 훈련하면(``keras.distribution.initialize``) 프로세스마다 각자의
+            ``x`` 에서 ``batch_size / P`` 행씩 내어 전역 배치를 이룬다(P 의 배수여야 한다).
         verbose: ``"auto"`` (=1), 0(출력 없음), 1(진행 막대), 2(에포크마다 한 줄). 진행 막대는
             케라스의 ``ProgbarLogger`` 콜백이다.
         callbacks: ``keras.callbacks.Callback`` 리스트. ``Model.fit`` 처럼 케라스의
@@ -260,13 +262,20 @@ def fit(
         optimizer = _resolve.resolve_optimizer(optimizer)
 
     # 2. Data: the training data and the validation data (validation_split's rows, if asked).
+    # JAX processes training as one (keras.distribution) each give their share of every batch.
+    processes = _jax_processes() if backend == "jax" else 1
+    local_batch, local_val_batch = batch_size, val_batch_size
+    if processes > 1:
+        local_batch = _jax_distribution().local_batch_size("batch_size", batch_size, processes)
+        name = "validation_batch_size" if validation_batch_size is not None else "batch_size"
+        local_val_batch = _jax_distribution().local_batch_size(name, val_batch_size, processes)
     train, split_rows = make_data(
         x,
         y,
         sample_weight,
         class_weight=class_weight,
         validation_split=split if validation_data is None else None,
-        batch_size=batch_size,
+        batch_size=local_batch,
         shuffle=shuffle,
         seed=seed,
         steps=steps_per_epoch,
@@ -281,7 +290,7 @@ def fit(
             names=("validation_data[0]", "validation_data[1]", "validation_data[2]")
             if split_rows is None
             else ("x", "y", "sample_weight"),
-            batch_size=val_batch_size,
+            batch_size=local_val_batch,
             shuffle=False,
             seed=None,
             steps=validation_steps,
@@ -291,6 +300,11 @@ def fit(
         raise check.argument_error(
             "validation_steps", validation_steps, "validation_data 와 함께만 쓴다"
         )
+
+    if processes > 1:
+        for name, data in (("x", train), ("validation_data", validation)):
+            if isinstance(data, ArrayData):
+                _jax_distribution().check_same_rows(name, data.size)
 
     # 3. The trainer (builds the model on a batch, resolves "accuracy" like compile).
     trainer = _create_trainer(
@@ -343,7 +357,7 @@ def fit(
         verbose=verbose_level,
         epochs=epochs,
         steps=train_epochs.steps,
-        batch_size=train.batch_size,
+        batch_size=None if train.batch_size is None else batch_size,  # the global batch
         steps_per_execution=steps_per_execution,
         jit_compile=trainer.jit_compile,
     )
@@ -375,6 +389,17 @@ def fit(
         if val_epochs is not None:
             val_epochs.close()
     return history
+
+
+def _jax_distribution() -> Any:
+    import kerasguide.training._jax_distribution as _jax_distribution_module
+
+    return _jax_distribution_module
+
+
+def _jax_processes() -> int:
+    """JAX processes that train as one (more than one under a multi-process distribution)."""
+    return int(_jax_distribution().process_count())
 
 
 def _strategy() -> Any:

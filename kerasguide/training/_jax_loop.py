@@ -15,12 +15,17 @@
 - ``jax.jit`` 호출 한 번이 배치 덩어리(모양 ``(steps, batch, ...)``) 전체를
   ``lax.while_loop`` 로 실행하고, 처음으로 유한하지 않은 손실에서 멈춘다(NaN 검사). ``jit`` 은
   덩어리 모양마다 한 번 컴파일한다: 온전한 덩어리와 짧은 마지막 배치, 모두 첫 에포크에서다.
-- 호출 사이의 상태는 여기 둔다. :meth:`JaxTrainer.sync` 가 케라스 변수에 (복사가 아니라
-  참조로) 다시 쓰므로 콜백, 체크포인트, 사용자는 언제나 지금의 모델을 본다.
+- 그 호출이 지표의 결과(배치 콜백의 로그)도 함께 돌려주고, 입력 상태는 넘겨준다
+  (``donate_argnums``, 케라스의 JAX 트레이너와 같다): 덩어리마다 호출 한 번, 메모리에는 상태
+  한 벌. 배열이 ``JAX_DEVICE_BYTES`` 이하면 ``fit`` 내내 장치에 두고
+  (:mod:`kerasguide.training._data`), 호출은 덩어리의 샘플 번호만 받아 스텝마다 장치에서
+  배치를 모은다.
+- 호출 사이의 상태는 여기 둔다. :meth:`JaxTrainer.sync` 가 에포크 끝마다(검증, 콜백,
+  체크포인트가 모델을 읽기 전에) 케라스 변수에 다시 쓴다.
 
 ``keras.distribution`` (``keras.distribution.DataParallel`` 등)이 설정되어 있으면 호출 전에
-배치를 분산 설정의 데이터 배치(layout)대로 장치에 놓는다. 변수는 이미 제 배치를 갖고 있고,
-나머지는 XLA 의 분할기(GSPMD)가 한다.
+덩어리를 분산 설정의 데이터 배치(layout)대로 장치에 놓는다. 프로세스가 여럿이어도 된다
+(:mod:`kerasguide.training._jax_distribution`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ import jax
 import keras
 import numpy as np
 
+import kerasguide.training._jax_distribution as _jax_distribution
+from kerasguide.training._data import IndexedChunk
 from kerasguide.training._epoch_iterator import Batches, Chunks
 from kerasguide.training._trainer import Trainer
 
@@ -40,6 +47,15 @@ __all__ = ["JaxTrainer"]
 def _batch_size(batch: tuple[Any, ...]) -> int:
     # x may be nested (a dict of named inputs): every input has the batch axis first.
     return int(jax.tree_util.tree_leaves(batch[0])[0].shape[0])
+
+
+def _batch(arrays: tuple[Any, ...], indices: Any, i: Any) -> tuple[Any, ...]:
+    """Batch ``i`` of a chunk: row ``i`` of chunk arrays, or the rows ``indices[i]`` of the
+    whole arrays (an :class:`IndexedChunk`)."""
+    if indices is None:
+        return tuple(jax.tree_util.tree_map(lambda a: jax.numpy.asarray(a[i]), arrays))
+    rows = indices[i]
+    return tuple(jax.tree_util.tree_map(lambda a: a[rows], arrays))
 
 
 def _shapes(batch: Any) -> list[tuple[int, ...]]:
@@ -52,7 +68,9 @@ class JaxTrainer(Trainer):
     def _setup(self) -> None:
         self._functions: dict[str, Any] = {}
         self._results_fn: Any = None
+        self._copy_fn: Any = None
         self._live: tuple[list[Any], ...] | None = None
+        self._logs: dict[str, Any] | None = None  # the last call's results (of the live state)
 
     @classmethod
     def resolve_jit_compile(
@@ -61,16 +79,17 @@ class JaxTrainer(Trainer):
         return jit_compile is not False  # "auto": JAX always compiles with XLA
 
     def results(self) -> dict[str, Any]:
-        """살아 있는 상태에서 컴파일된 호출 한 번으로 계산한 지표의 결과."""
+        """지표의 결과: 마지막 호출이 함께 계산한 것, 없으면 변수에서 컴파일된 호출로."""
+        if self._live is not None and self._logs is not None:
+            return self._logs
         if self._results_fn is None:
-            metrics = self.all_metrics()
-
-            def compute(metric_vars: Any) -> list[Any]:
-                return [m.stateless_result(v) for m, v in zip(metrics, metric_vars, strict=True)]
-
-            self._results_fn = jax.jit(compute)
+            self._results_fn = jax.jit(self._compute_results)
         values = self._results_fn(self._state()[3])
         return dict(zip(self.log_names, values, strict=True))
+
+    def _compute_results(self, metric_vars: Any) -> list[Any]:
+        metrics = self.all_metrics()
+        return [m.stateless_result(v) for m, v in zip(metrics, metric_vars, strict=True)]
 
     # --- state --------------------------------------------------------------------------------
     # Between calls the state lives here, as Keras's JAX trainer keeps it; `sync` writes it back
@@ -83,16 +102,24 @@ class JaxTrainer(Trainer):
         if self._live is not None:
             self._write_back(self._live)
             self._live = None
+            self._logs = None
 
-    def _state(self) -> tuple[list[Any], ...]:
+    def _state(self, own: bool = False) -> tuple[list[Any], ...]:
+        """The live state, else the variables' values (copies if ``own``: a compiled call
+        donates its input state, and the variables must keep their buffers)."""
         if self._live is not None:
             return self._live
-        return (
+        state = (
             [v.value for v in self.model.trainable_variables],
             [v.value for v in self.model.non_trainable_variables],
             [v.value for v in self.optimizer.variables],
             [[v.value for v in m.variables] for m in self.all_metrics()],
         )
+        if own:
+            if self._copy_fn is None:  # one compiled call copies it all (not one per array)
+                self._copy_fn = jax.jit(lambda t: jax.tree_util.tree_map(jax.numpy.copy, t))
+            state = self._copy_fn(state)
+        return state
 
     def _write_back(self, state: tuple[list[Any], ...]) -> None:
         trainable, non_trainable, optimizer_vars, metric_vars = state
@@ -164,7 +191,9 @@ class JaxTrainer(Trainer):
         step = self._train_step if kind == "train" else self._test_step
         guard = kind == "train"
 
-        def run_chunk(state: Any, arrays: tuple[Any, ...], rows: Any) -> tuple[Any, Any, Any]:
+        def run_chunk(
+            state: Any, arrays: tuple[Any, ...], indices: Any, rows: Any
+        ) -> tuple[Any, Any, Any]:
             self.traces[kind] += 1  # runs only while jax traces (once per chunk shape)
 
             def cond(carry: Any) -> Any:
@@ -174,7 +203,7 @@ class JaxTrainer(Trainer):
 
             def body(carry: Any) -> Any:
                 i, loss_sum, samples, state = carry
-                batch = jax.tree_util.tree_map(lambda a: a[i], arrays)
+                batch = _batch(arrays, indices, i)
                 loss, state = step(state, batch)
                 size = jax.numpy.asarray(_batch_size(batch), loss.dtype)
                 return i + 1, loss_sum + loss * size, samples + size, state
@@ -183,10 +212,12 @@ class JaxTrainer(Trainer):
             steps_run, loss_sum, samples, state = jax.lax.while_loop(
                 cond, body, (jax.numpy.asarray(0), zero, zero, state)
             )
-            return steps_run, loss_sum, self._track_loss(state, loss_sum, samples)
+            state = self._track_loss(state, loss_sum, samples)
+            # The logs come out of the same call: no second call (and no wait) per chunk.
+            return steps_run, self._compute_results(state[3]), state
 
         def run_chunk_eagerly(
-            state: Any, arrays: tuple[Any, ...], rows: Any
+            state: Any, arrays: tuple[Any, ...], indices: Any, rows: Any
         ) -> tuple[Any, Any, Any]:
             # jit_compile=False: step by step in Python, each operation run as it comes (for
             # debugging with print and breakpoints, as Model.fit(jit_compile=False) on JAX).
@@ -195,15 +226,18 @@ class JaxTrainer(Trainer):
             steps_run = 0
             with jax.disable_jit():
                 for i in range(int(rows)):
-                    batch = jax.tree_util.tree_map(lambda a, i=i: jax.numpy.asarray(a[i]), arrays)
+                    batch = _batch(arrays, indices, i)
                     loss, state = step(state, batch)
                     size = _batch_size(batch)
                     loss_sum, samples, steps_run = loss_sum + loss * size, samples + size, i + 1
                     if guard and not bool(jax.numpy.isfinite(loss_sum)):
                         break
-                return steps_run, loss_sum, self._track_loss(state, loss_sum, samples)
+                state = self._track_loss(state, loss_sum, samples)
+                return steps_run, self._compute_results(state[3]), state
 
-        compiled = jax.jit(run_chunk) if self.jit_compile else run_chunk_eagerly
+        # The input state is donated (as in Keras's JAX trainer): its buffers are reused for
+        # the new state instead of holding two copies of the model and optimizer.
+        compiled = jax.jit(run_chunk, donate_argnums=0) if self.jit_compile else run_chunk_eagerly
         self._functions[kind] = compiled
         return compiled
 
@@ -218,32 +252,17 @@ class JaxTrainer(Trainer):
 
     # --- one epoch ------------------------------------------------------------------------------
 
-    def _place(self, arrays: tuple[Any, ...]) -> tuple[Any, ...]:
-        """덩어리를 지금의 keras.distribution 이 배치를 놓는 대로 장치에 놓는다."""
-        distribution = keras.distribution.distribution()
-        if distribution is None:
-            return arrays
-        mesh = distribution.device_mesh
-
-        def place(array: Any) -> Any:
-            # Chunks are (steps, batch, ...): the data layout applies to axis 1.
-            layout = distribution.get_data_layout(array.shape[1:])
-            axes = getattr(layout, "axes", None)
-            batch_axis = axes[0] if axes else None
-            size = dict(zip(mesh.axis_names, mesh.shape, strict=True)).get(batch_axis, 1)
-            if batch_axis is None or array.shape[1] % size:
-                return array  # a short last batch that does not split: replicated
-            spec = jax.sharding.PartitionSpec(None, batch_axis)
-            return jax.device_put(array, jax.sharding.NamedSharding(mesh.backend_mesh, spec))
-
-        return tuple(jax.tree_util.tree_map(place, arrays))
-
-    def _run(self, kind: str, arrays: tuple[Any, ...], rows: int) -> tuple[int, dict[str, Any]]:
-        steps_run, _, state = self._function(kind)(
-            self._state(), self._place(arrays), np.int32(rows)
+    def _run(self, kind: str, arrays: Any, rows: int) -> tuple[int, dict[str, Any]]:
+        if isinstance(arrays, IndexedChunk):  # on the device: batches gathered in the call
+            arrays, indices = arrays.arrays, arrays.indices
+        else:
+            arrays, indices = _jax_distribution.place(arrays), None
+        steps_run, values, state = self._function(kind)(
+            self._state(own=self.jit_compile), arrays, indices, np.int32(rows)
         )
         self._live = state
-        return int(steps_run), self.results()
+        self._logs = dict(zip(self.log_names, values, strict=True))
+        return int(steps_run), self._logs
 
     def run(self, kind: str, batches: Any) -> tuple[int, dict[str, Any]]:
         total: int = 0

@@ -51,6 +51,14 @@ def _write_atomically(path: str, write: Any) -> None:
         raise
 
 
+def _is_writer() -> bool:
+    if keras.backend.backend() != "jax":
+        return True
+    from kerasguide.training._jax_distribution import is_writer
+
+    return is_writer()
+
+
 class NpzCheckpoint(CheckpointRecord):
     """:func:`kerasguide.fit` 의 훈련 한 번을 ``directory`` 에 저장하고 복원한다."""
 
@@ -92,13 +100,19 @@ class NpzCheckpoint(CheckpointRecord):
     # --- save -----------------------------------------------------------------------------
 
     def _write(self, epochs_done: int, document: dict[str, Any]) -> str:
+        """``ckpt-<epochs_done>.npz`` and the index. With several JAX processes training as
+        one, only process 0 writes (the variables are replicated: every process holds the same
+        values); the others only note the path."""
+        name = f"ckpt-{epochs_done}.npz"
+        path = os.path.join(self.directory, name)
+        if not _is_writer():
+            self.latest = path
+            return path
         os.makedirs(self.directory, exist_ok=True)
         arrays: dict[str, Any] = {_STATE: np.asarray(json.dumps(document, ensure_ascii=False))}
         for prefix, variables in self.variable_groups():
             for index, variable in enumerate(variables):
                 arrays[value_key(prefix, index)] = keras.ops.convert_to_numpy(variable.value)
-        name = f"ckpt-{epochs_done}.npz"
-        path = os.path.join(self.directory, name)
         _write_atomically(path, lambda file: np.savez(file, **arrays))
         names = [name, *(n for n in self._names() if n != name)]
         kept, dropped = names[:MAX_TO_KEEP], names[MAX_TO_KEEP:]

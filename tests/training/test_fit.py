@@ -13,7 +13,7 @@ import tensorflow as tf
 
 import helpers
 from kerasguide import History, SimpleDense, fit
-from kerasguide.training._data import ArrayData
+from kerasguide.training._data import ArrayData, IndexedChunk
 
 ON_TENSORFLOW = keras.backend.backend() == "tensorflow"
 N_FEATURES = 8
@@ -187,7 +187,10 @@ def test_array_epochs_use_every_sample_once_in_batches(
     orders = []
     for epoch in range(2):
         batches = []
-        for (x_chunk, y_chunk), rows in data.chunks(epoch, steps_per_execution):
+        for chunk, rows in data.chunks(epoch, steps_per_execution):
+            if isinstance(chunk, IndexedChunk):  # JAX: the arrays stay on the device
+                chunk = tuple(np.asarray(a)[chunk.indices] for a in chunk.arrays)
+            x_chunk, y_chunk = chunk
             assert x_chunk.shape[0] in (steps_per_execution, 1)
             assert x_chunk.shape[1:] == (x_chunk.shape[1], 1)
             used_x = np.asarray(x_chunk[:rows])[..., 0]

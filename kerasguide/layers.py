@@ -165,14 +165,14 @@ class SimpleDense(keras.layers.Layer):  # type: ignore[misc]
         input_dim = shape[-1]
         if input_dim is None:
             raise ValueError(
-                f"{type(self).__name__} 층 '{self.name}' 은 입력의 마지막 차원(특성 수)을 알아야 "
+                f"{type(self).__name__} 층('{self.name}')은 입력의 마지막 차원(특성 수)을 알아야 "
                 f"가중치를 만들 수 있다. 받은 값: {argument}={shape}. "
                 "keras.Input(shape=(특성수,)) 처럼 마지막 차원을 정해 준다."
             )
         kernel = getattr(self, "kernel", None)
         if kernel is not None and input_dim != int(kernel.shape[0]):
             raise ValueError(
-                f"{type(self).__name__} 층 '{self.name}' 은 마지막 차원이 {kernel.shape[0]} 인 "
+                f"{type(self).__name__} 층('{self.name}')은 마지막 차원이 {kernel.shape[0]} 인 "
                 f"입력으로 만들어졌다. 받은 값: {argument}={shape}."
             )
         return int(input_dim)

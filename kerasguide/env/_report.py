@@ -184,7 +184,7 @@ def _no_gpu_advice(
         cuda = f"CUDA {cuda_version}" if cuda_version else "CUDA"
         return [
             f"nvidia-smi 는 GPU {len(smi.gpus)}개를 보지만 텐서플로는 하나도 보지 못한다. "
-            f"텐서플로가 기대하는 {cuda}와 cuDNN 라이브러리가 없거나 맞지 않을 수 있다. "
+            f"텐서플로가 기대하는 {cuda} 라이브러리와 cuDNN 라이브러리가 없거나 맞지 않을 수 있다. "
             "`pip install 'tensorflow[and-cuda]'`로 맞는 라이브러리를 함께 설치하고, "
             "드라이버가 그 CUDA 버전을 지원하는지 확인한다."
         ]

@@ -58,7 +58,7 @@ def fit(
 ) -> History:
     """모델을 미니 배치 경사하강법으로 훈련한다: 텐서플로와 JAX 백엔드에서 직접 구현한 반복.
 
-    한 스텝은 순전파 → 손실(모델 자신의 손실 ``model.losses`` 포함) → 그레이디언트(텐서플로는
+    한 스텝은 정방향 패스 → 손실(모델 자신의 손실 ``model.losses`` 포함) → 그레이디언트(텐서플로는
     ``tf.GradientTape``, JAX 는 ``jax.value_and_grad``) →
     ``optimizer.apply`` → 지표 갱신이다. 지표는 스텝마다 갱신하고 에포크마다 초기화한다.
     ``steps_per_execution`` 스텝을 컴파일된 함수 한 번으로 실행해서 파이썬 왕복 비용을 줄인다.

@@ -24,7 +24,7 @@ class History(keras.callbacks.History):  # type: ignore[misc]
             "jit_compile"}``. ``steps`` 는 에포크당 스텝 수(모르면 ``None``). 모든 콜백이
             같은 ``params`` 를 받는다.
         model: 훈련한 모델.
-        traces: 훈련 스텝과 검증 스텝(순전파·손실·역전파를 담은 ``tf.function``)이 추적
+        traces: 훈련 스텝과 검증 스텝(정방향 패스·손실·역전파를 담은 ``tf.function``)이 추적
             (trace)된 횟수. ``{"train": 1, "validation": 1}`` 이면 에포크가 몇 번이든,
             마지막 배치가 짧든 다시 추적하지 않았다는 뜻이다.
         epoch_seconds: 에포크별 벽시계 시간(초, 검증 포함). 첫 에포크에는 추적과 컴파일

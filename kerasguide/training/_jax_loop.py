@@ -1,12 +1,12 @@
 """:func:`kerasguide.fit` 의 JAX 훈련기: JAX 의 방식으로 쓴 스텝과 그 컴파일된 함수.
 
-텐서플로와 같은 스텝(순전파, ``model.losses`` 를 더한 손실, 그레이디언트, 옵티마이저 갱신,
+텐서플로와 같은 스텝(정방향 패스, ``model.losses`` 를 더한 손실, 그레이디언트, 옵티마이저 갱신,
 지표)이지만, 케라스 자신의 JAX 트레이너(``keras/src/backend/jax/trainer.py``)와 keras.io
 안내서 "Writing a training loop from scratch in JAX" 처럼 상태 없이(stateless) 쓴다.
 
 - 상태는 배열 목록 넷이다: 모델의 훈련 가능/불가능 변수, 옵티마이저의 변수, 지표의 변수.
   스텝은 상태를 받아 새 상태를 돌려준다.
-- 순전파는 ``model.stateless_call``, 손실과 그레이디언트는
+- 정방향 패스는 ``model.stateless_call``, 손실과 그레이디언트는
   ``jax.value_and_grad(..., has_aux=True)``, 갱신은 ``optimizer.stateless_apply``, 지표는
   ``metric.stateless_update_state``.
 - 함께 쓰는 상태(손실, 지표, 손실 추적기, ``traces``)는

@@ -1,6 +1,6 @@
 """:func:`kerasguide.fit` 의 텐서플로 훈련기: 스텝 하나를 호출마다 여러 번 실행한다.
 
-스텝은 강의의 미니 배치 경사하강법이다: 순전파, 손실(모델 자신의 ``model.losses`` 포함),
+스텝은 강의의 미니 배치 경사하강법이다: 정방향 패스, 손실(모델 자신의 ``model.losses`` 포함),
 ``tf.GradientTape`` 로 그레이디언트, ``optimizer.apply``, 지표 갱신. 케라스 자신의 트레이너
 (``keras/src/backend/tensorflow/trainer.py``)처럼 모든 스텝을 ``tf.distribute`` 전략의
 ``strategy.run`` 으로 실행하므로(전략을 주지 않으면 장치 하나의 기본 전략) 같은 스텝이 장치

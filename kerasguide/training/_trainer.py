@@ -67,7 +67,7 @@ def compile_on_batch(
         # Model.fit trains such a model too (non-trainable state, metrics) and warns.
         warnings.warn(
             f"모델 '{model.name}' 에 훈련할 가중치(trainable_variables)가 없다: 옵티마이저는 "
-            "아무것도 바꾸지 않고, 순전파와 지표만 계산한다 (Model.fit 과 같다).",
+            "아무것도 바꾸지 않고, 정방향 패스와 지표만 계산한다 (Model.fit 과 같다).",
             stacklevel=4,
         )
     y_shape, y_pred_shape = tuple(y.shape), tuple(y_pred.shape)

@@ -159,8 +159,9 @@ def enable_mixed_precision(
     if not gpu_names and not tpus and not force:
         raise RuntimeError(
             f"GPU도 TPU도 보이지 않아 혼합 정밀도 정책 {policy!r} 를 설정하지 않았다. CPU에서는 "
-            "float16 계산이 float32보다 느리고 bfloat16도 최신 CPU에서만 빠르다. 코랩이라면 런타임 유형을 "
-            "GPU로 바꾼다. CPU에서 혼합 정밀도 코드를 시험하려는 것이라면 force=True 를 준다."
+            "float16 계산이 float32보다 느리고 bfloat16도 최신 CPU에서만 빠르다. "
+            "코랩이라면 런타임 유형을 GPU로 바꾼다. "
+            "CPU에서 혼합 정밀도 코드를 시험하려는 것이라면 force=True 를 준다."
         )
     if policy == "mixed_float16" and tpus and not gpu_names:
         warnings.warn(

@@ -29,6 +29,15 @@ import pytest
 import kerasguide
 
 CALLBACK_TESTS = Path(keras.__file__).parent / "src" / "callbacks"
+# Older wheels (Keras 3.10, the floor `nox -s compat` installs) ship no tests: nothing to route
+# there. The Keras this suite was written against ships them, so there their absence fails.
+SHIPS_TESTS = any(CALLBACK_TESTS.glob("*_test.py"))
+WRITTEN_AGAINST = (3, 15)
+if not SHIPS_TESTS and tuple(int(p) for p in keras.__version__.split(".")[:2]) < WRITTEN_AGAINST:
+    pytest.skip(
+        f"케라스 {keras.__version__} 의 휠에는 콜백 테스트(*_test.py)가 들어 있지 않다",
+        allow_module_level=True,
+    )
 
 # "<TestCase class>.<test method>" (parameterized methods: the name up to the parameters) ->
 # why it cannot apply to kerasguide.fit. Keep it short; every entry is in the README.

@@ -6,6 +6,7 @@
 
 - ``_fit``: 공개 함수 :func:`fit`. 인자 검사, 백엔드·분산·옵티마이저·시작 에포크를 한 번씩
   정하고, 데이터, 훈련기, 체크포인트, 콜백을 준비한다.
+- ``_backend``: 정한 백엔드의 부품 고르기(분산 전략, 훈련기, 체크포인트 형식).
 - ``_resolve``: 손실·지표·옵티마이저 식별자를 ``Model.compile`` 처럼 푼다.
 - ``_data``: ``Model.fit`` 이 받는 모든 ``x``: 배열(덩어리로 자르는 빠른 길)과 케라스의 데이터
   어댑터(``tf.data``, ``PyDataset``, 제너레이터). ``validation_split``, ``class_weight``.
@@ -21,6 +22,7 @@
   실행한다(전략을 주지 않으면 텐서플로의 기본 전략).
 - ``_jax_loop``: JAX 훈련기. 상태를 넘겨받고 돌려주는 스텝(``stateless_call``)과 ``jax.jit``.
 - ``_strategy``: ``tf.distribute`` 전략 고르기와 복제본마다의 손실.
+- ``_jax_distribution``: JAX 에서 ``keras.distribution`` 으로 여러 장치·여러 프로세스에 배치 나누기.
 - ``_callbacks``, ``_history``: 케라스의 ``CallbackList`` 와 ``History``.
 - ``_checkpoint``: 에포크마다 저장하는 기록과 공통 복원 논리(깨진 체크포인트 건너뛰기, 모양과
   자료형 검사). ``_tf_checkpoint`` (``tf.train.Checkpoint``)와 ``_npz_checkpoint``

@@ -12,6 +12,14 @@ import keras
 import kerasguide._checks as check
 import kerasguide.training._resolve as _resolve
 from kerasguide._errors import UnsupportedBackendError
+from kerasguide.training._backend import (
+    create_trainer,
+    jax_distribution,
+    jax_processes,
+    make_checkpoint,
+    resolve_strategy,
+    strategy_module,
+)
 from kerasguide.training._callbacks import check_callbacks, make_callback_list, terminates_on_nan
 from kerasguide.training._data import ArrayData, make_data, unpack_validation
 from kerasguide.training._epoch_iterator import EpochIterator
@@ -255,20 +263,20 @@ def fit(
     metric_ids = _resolve.check_metrics(metrics)
     weighted_ids = _resolve.check_metrics(weighted_metrics, "weighted_metrics")
     # The strategy and the optimizer, decided once (a named optimizer is created in the scope).
-    strategy, distributed = _resolve_strategy(backend, strategy)
+    strategy, distributed = resolve_strategy(backend, strategy)
     with strategy.scope() if distributed else contextlib.nullcontext():
         if distributed and isinstance(optimizer, keras.optimizers.Optimizer):
-            _strategy().check_created_in_scope(strategy, optimizer=optimizer)
+            strategy_module().check_created_in_scope(strategy, optimizer=optimizer)
         optimizer = _resolve.resolve_optimizer(optimizer)
 
     # 2. Data: the training data and the validation data (validation_split's rows, if asked).
     # JAX processes training as one (keras.distribution) each give their share of every batch.
-    processes = _jax_processes() if backend == "jax" else 1
+    processes = jax_processes() if backend == "jax" else 1
     local_batch, local_val_batch = batch_size, val_batch_size
     if processes > 1:
-        local_batch = _jax_distribution().local_batch_size("batch_size", batch_size, processes)
+        local_batch = jax_distribution().local_batch_size("batch_size", batch_size, processes)
         name = "validation_batch_size" if validation_batch_size is not None else "batch_size"
-        local_val_batch = _jax_distribution().local_batch_size(name, val_batch_size, processes)
+        local_val_batch = jax_distribution().local_batch_size(name, val_batch_size, processes)
     train, split_rows = make_data(
         x,
         y,
@@ -304,10 +312,10 @@ def fit(
     if processes > 1:
         for name, data in (("x", train), ("validation_data", validation)):
             if isinstance(data, ArrayData):
-                _jax_distribution().check_same_rows(name, data.size)
+                jax_distribution().check_same_rows(name, data.size)
 
     # 3. The trainer (builds the model on a batch, resolves "accuracy" like compile).
-    trainer = _create_trainer(
+    trainer = create_trainer(
         backend,
         model,
         train.sample,
@@ -337,7 +345,7 @@ def fit(
     saver = None
     resumed_epochs = 0
     if checkpoint_dir is not None:
-        saver = _make_checkpoint(backend, checkpoint_dir, model, trainer, strategy, distributed)
+        saver = make_checkpoint(backend, checkpoint_dir, model, trainer, strategy, distributed)
         try:
             resumed = saver.restore()
         except ValueError as error:  # another model's checkpoint: the message names it all
@@ -389,77 +397,3 @@ def fit(
         if val_epochs is not None:
             val_epochs.close()
     return history
-
-
-def _jax_distribution() -> Any:
-    import kerasguide.training._jax_distribution as _jax_distribution_module
-
-    return _jax_distribution_module
-
-
-def _jax_processes() -> int:
-    """JAX processes that train as one (more than one under a multi-process distribution)."""
-    return int(_jax_distribution().process_count())
-
-
-def _strategy() -> Any:
-    import kerasguide.training._strategy as _strategy_module
-
-    return _strategy_module
-
-
-def _resolve_strategy(backend: str, strategy: Any) -> tuple[Any, bool]:
-    """``tf.distribute`` 전략(텐서플로)과 그것이 진짜 분산 전략인지."""
-    if backend == "tensorflow":
-        module = _strategy()
-        resolved = module.resolve_strategy(strategy)
-        module.check_cross_replica_context()
-        return resolved, module.is_distributed(resolved)
-    if strategy is not None:
-        raise check.argument_error(
-            "strategy",
-            strategy,
-            "텐서플로 백엔드의 tf.distribute 전략을 위한 인자라서 "
-            f"{backend} 백엔드에서는 None 이어야 한다",
-            hint="JAX 에서 여러 장치로 훈련하려면 fit 을 부르기 전에 "
-            "keras.distribution.set_distribution(keras.distribution.DataParallel()) 로 케라스의 "
-            "분산 설정을 켠다 (모델도 그 뒤에 만든다).",
-        )
-    return None, False
-
-
-def _create_trainer(
-    backend: str, model: keras.Model, sample: tuple[Any, ...], *, distributed: bool, **kwargs: Any
-) -> Any:
-    """백엔드의 훈련기. 배치 하나로 만든다(전략이 있으면 그 scope 안에서)."""
-    if backend == "jax":
-        from kerasguide.training._jax_loop import JaxTrainer
-
-        return JaxTrainer.create(model, sample, **kwargs)
-    from kerasguide.training._loop import TensorFlowTrainer
-
-    if not distributed:
-        return TensorFlowTrainer.create(model, sample, **kwargs)
-    strategy = kwargs["strategy"]
-    # Objects the user made must have been made in the scope.
-    check_created_in_scope = _strategy().check_created_in_scope
-    if model.built and model.variables:
-        check_created_in_scope(strategy, model)
-    with strategy.scope():
-        trainer = TensorFlowTrainer.create(model, sample, **kwargs)
-    check_created_in_scope(strategy, model, trainer.optimizer, trainer.all_metrics()[1:])
-    return trainer
-
-
-def _make_checkpoint(
-    backend: str, directory: str, model: keras.Model, trainer: Any, strategy: Any, distributed: bool
-) -> Any:
-    if backend == "tensorflow":
-        from kerasguide.training._tf_checkpoint import TrainingCheckpoint
-
-        return TrainingCheckpoint(
-            directory, model, trainer.optimizer, strategy=strategy if distributed else None
-        )
-    from kerasguide.training._npz_checkpoint import NpzCheckpoint
-
-    return NpzCheckpoint(directory, model, trainer.optimizer)

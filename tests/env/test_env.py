@@ -243,7 +243,7 @@ def test_driver_sees_gpu_but_tensorflow_is_a_cpu_build() -> None:
 
 def test_driver_sees_gpu_but_cuda_libraries_do_not_match() -> None:
     rep = env.report(probe=env.StaticProbe(nvidia_smi_output=SMI_T4))
-    assert any("CUDA 12.5.1와 cuDNN" in line for line in rep.advice)
+    assert any("CUDA 12.5.1 라이브러리와 cuDNN" in line for line in rep.advice)
 
 
 @pytest.mark.parametrize("value", ["", "-1"])

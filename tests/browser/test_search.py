@@ -212,8 +212,17 @@ def test_result_summaries_leave_out_the_notebook_links(page: Any, base_url: str)
 
 @pytest.mark.parametrize(
     ("variant", "canonical"),
-    [("옵티마이져", "옵티마이저"), ("경사 하강법", "경사하강법"), ("옵티마이져를", "옵티마이저를")],
-)
+    [
+        ("옵티마이져", "옵티마이저"),
+        pytest.param(
+            "경사 하강법", "경사하강법",
+            # Seen December 2026 after the glossary gained 배치 경사하강법: the spaced query lists
+            # the glossary twice and one page fewer. Strict: the day it is fixed, this fails.
+            marks=pytest.mark.xfail(reason="띄어 쓴 질의에서 용어집이 두 번 나온다", strict=True),
+        ),
+        ("옵티마이져를", "옵티마이저를"),
+    ],
+)  # fmt: skip
 def test_spelling_and_spacing_variants_find_what_the_canonical_form_finds(
     page: Any, base_url: str, variant: str, canonical: str
 ) -> None:

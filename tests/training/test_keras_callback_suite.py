@@ -15,11 +15,13 @@ run only where orbax is installed (``keras.callbacks.OrbaxCheckpoint`` needs it)
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import sys
 import types
 import unittest
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -161,12 +163,38 @@ def _skip_reason(request: pytest.FixtureRequest) -> str | None:
 @pytest.fixture(autouse=True)
 def _route_fit_to_kerasguide(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> Iterator[None]:
     reason = _skip_reason(request)
     if reason is not None:
         pytest.skip(reason)
     # Every model class (Sequential, functional, the tests' subclasses) inherits Model.fit.
     monkeypatch.setattr(keras.Model, "fit", _fit_with_kerasguide)
+    with _keras_process_settings_restored():
+        yield
+
+
+@contextlib.contextmanager
+def _keras_process_settings_restored() -> Iterator[None]:
+    """Put back the process-wide Keras switches that Keras's tests flip and never restore.
+
+    Some tests call ``io_utils.disable_interactive_logging()`` (the LearningRateScheduler and
+    ReduceLROnPlateau tests), and every ``keras.testing.TestCase.setUp`` turns traceback
+    filtering off. Left flipped, a later test in the same worker (any order: pytest-randomly)
+    finds ``fit``'s progress lines in absl's log instead of on stdout.
+    """
+    logging_was_interactive = keras.config.is_interactive_logging_enabled()
+    filtering_was_on = keras.config.is_traceback_filtering_enabled()
+    try:
+        yield
+    finally:
+        if logging_was_interactive:
+            keras.config.enable_interactive_logging()
+        else:
+            keras.config.disable_interactive_logging()
+        if filtering_was_on:
+            keras.config.enable_traceback_filtering()
+        else:
+            keras.config.disable_traceback_filtering()
 
 
 def test_suite_is_collected() -> None:

@@ -67,33 +67,36 @@ def browser_found(session: nox.Session) -> bool:
     return bool(lines) and Path(lines[-1]).is_file()
 
 
-def site_commands(
-    session: nox.Session, *extra_args: str, force_pdf: bool = False
-) -> list[list[str]]:
-    """The HTML build, then the PDF edition (printed only when its input changed).
+def site_commands(session: nox.Session, *extra_args: str, pdf: str = "changed") -> list[list[str]]:
+    """The HTML build, then the PDF edition, printed when `pdf` says (CI: always).
 
+    `pdf`: "changed" reprints when its input changed (the tests read it); "missing" prints only
+    when there is none yet and otherwise keeps the old one with a notice (the edit loop of
+    `nox -s docs`: reprinting some 140 pages takes tens of seconds); "always".
     Without a browser the PDF is skipped with a one-line notice (in CI it fails), and the home
     page then has no PDF link (the template shows it when `kg_pdf_edition` is set).
     """
     pdf_link = ["-A", "kg_pdf_edition=1"] if browser_found(session) else []
     html = ["sphinx-build", *STRICT_HTML, *pdf_link, *extra_args, str(DOCS_SRC), str(HTML_DIR)]
-    pdf = ["python", "docs/_ext/pdf_edition.py", str(DOCS_SRC), str(BUILD_DIR)]
-    return [html, pdf + (["--force"] if force_pdf else [])]
+    when = {"changed": [], "missing": ["--keep-stale"], "always": ["--force"]}[pdf]
+    return [html, ["python", "docs/_ext/pdf_edition.py", str(DOCS_SRC), str(BUILD_DIR), *when]]
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the site strictly: every notebook executed, any warning or cell error fails.
 
-    `nox -s docs -- --fresh` re-executes every page; `--pdf` prints the PDF edition even if
-    its input did not change (CI always does).
+    The PDF edition is printed when there is none yet; after an edit the old one stays (one
+    line says so) until `nox -s docs -- --pdf` or `nox -s pdf` prints it again. CI (and the
+    Pages workflow) always prints it. `nox -s docs -- --fresh` re-executes every page.
     """
     install(session, "docs")
     env = notebook_env(session)
     if "--fresh" in session.posargs:  # forget cached outputs and re-execute every page
         shutil.rmtree(BUILD_DIR, ignore_errors=True)
     extra = [a for a in session.posargs if a not in {"--fresh", "--pdf"}]
-    for command in site_commands(session, *extra, force_pdf="--pdf" in session.posargs):
+    pdf = "always" if "--pdf" in session.posargs else "missing"
+    for command in site_commands(session, *extra, pdf=pdf):
         session.run(*command, env=env)
     session.log(f"사이트가 만들어졌다: {HTML_DIR / 'index.html'}")
 

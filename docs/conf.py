@@ -51,9 +51,30 @@ def _prepare_notebook_kernels(app: Any) -> None:
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
 
+def _library_source(app: Any, modname: str) -> tuple[str, dict[str, Any]] | None:
+    """kerasguide's source for viewcode's "[소스]" pages, read from the file, not imported.
+
+    Without this handler viewcode imports every documented module at the end of each build,
+    even one that changed nothing, and ``kerasguide.layers`` imports TensorFlow: seconds of
+    start-up and its C++ start-up lines in the build log.
+    """
+    from sphinx.pycode import ModuleAnalyzer
+
+    if modname.split(".")[0] != "kerasguide":
+        return None
+    base = ROOT_DIR.joinpath(*modname.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            analyzer = ModuleAnalyzer.for_file(path, modname)
+            analyzer.find_tags()
+            return analyzer.code, analyzer.tags
+    return None
+
+
 def setup(app: Any) -> None:
     # Before myst-nb's own builder-inited handler (priority 500) and any kernel start.
     app.connect("builder-inited", _prepare_notebook_kernels, priority=100)
+    app.connect("viewcode-find-source", _library_source)
 
 
 def _register_korean_font() -> str:

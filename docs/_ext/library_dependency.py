@@ -28,6 +28,11 @@ no valid record), so an edit to a module it used makes Sphinx read the page agai
 edit to another module does not. Pages that do not import a package keep their cache
 entries.
 
+Data files work the same way, without a record: a page whose code names a file under the
+source folder's ``_data/`` in a string (``Path("_data/bench_fit.json")``) gets a hidden cell
+holding that file's SHA-256 and notes the file as a dependency, so re-measured figures
+re-execute the page that reads them and no other.
+
 Config:
     library_dependency_packages: ``{"import_name": "path/relative/to/confdir"}``.
 """
@@ -99,6 +104,25 @@ def decide(package_dirs: Mapping[str, Path], record: Mapping[str, Any] | None) -
         reason = "changed: " + ", ".join(sorted(p.name for p in changed)) if changed else "bad"
         return Decision(full_source_key(package_dirs), every_file, reason)
     return Decision(record["key"], tuple(sorted(files)), "unchanged")
+
+
+#: A data file named in a string of a page's code: "_data/x.json" or "../_data/x.json".
+_DATA_FILE = re.compile(r"""["'](?:\.\./)*(_data/[^"'\s]+)["']""")
+DATA_CELL_MARKER = "library-dependency data file"
+
+
+def data_files(confdir: Path, text: str) -> tuple[Path, ...]:
+    """The files under ``confdir/_data`` that the page's text names in a string, sorted."""
+    names = sorted(set(_DATA_FILE.findall(text)))
+    return tuple(confdir / name for name in names if (confdir / name).is_file())
+
+
+def data_cell(confdir: Path, files: Iterable[Path]) -> str:
+    """A hidden cell of comments only: a changed data file changes the page's cache key."""
+    return "".join(
+        f"# {DATA_CELL_MARKER} {path.relative_to(confdir).as_posix()}: {file_hash(path)}\n"
+        for path in files
+    )
 
 
 _CODE_FENCE = re.compile(r"^(`{3,}|~{3,})\{code-cell\}")
@@ -188,23 +212,29 @@ def _on_source_read(app: Sphinx, docname: str, source: list[str]) -> None:
     text = source[0]
     if "file_format: mystnb" not in text:
         return
+    cells = []
+    confdir = Path(app.confdir)
+    data = data_files(confdir, text)
+    if data:
+        for path in data:
+            app.env.note_dependency(str(path))
+        cells.append(data_cell(confdir, data))
     used = {
         name: path
         for name, path in _package_dirs(app).items()
         if _import_pattern(name).search(text)
     }
-    if not used:
+    if used:
+        record = record_name(docname, text)
+        decision = decide(used, read_record(records_dir(app) / record))
+        logger.debug("[library_dependency] %s: %s", docname, decision.reason)
+        for path in decision.dependencies:
+            app.env.note_dependency(str(path))
+        cells.append(hidden_cell(used, decision.key, record))
+    if not cells:
         return
-    record = record_name(docname, text)
-    decision = decide(used, read_record(records_dir(app) / record))
-    logger.debug("[library_dependency] %s: %s", docname, decision.reason)
-    for path in decision.dependencies:
-        app.env.note_dependency(str(path))
-    source[0] = (
-        text.rstrip("\n")
-        + "\n\n```{code-cell} ipython3\n:tags: [remove-cell]\n\n"
-        + hidden_cell(used, decision.key, record)
-        + "```\n"
+    source[0] = text.rstrip("\n") + "".join(
+        f"\n\n```{{code-cell}} ipython3\n:tags: [remove-cell]\n\n{cell}```\n" for cell in cells
     )
 
 
@@ -230,4 +260,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", _on_source_read)
     # myst-nb sets the cache path in its own builder-inited handler (priority 500).
     app.connect("builder-inited", _create_cache_before_parallel_read, priority=900)
-    return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: Sphinx re-reads every page when it changes (bump it when the hidden cells
+    # change; 2: data-file cells).
+    return {
+        "version": "2.1", "env_version": 2, "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }  # fmt: skip

@@ -5,8 +5,11 @@
     python docs/_ext/pdf_edition.py docs docs/_build
 
 HTML 빌드의 doctree(실행된 출력까지 담은 페이지 내용), 스타일, 템플릿, 설정의 지문이 지난 인쇄
-때와 같고 PDF가 있으면 아무것도 하지 않는다(글 한 줄 고친 빌드를 기다리게 하지 않는다).
-``--force`` (``nox -s pdf``, 그리고 환경 변수 ``CI`` 가 있는 곳)는 언제나 다시 인쇄한다.
+때와 같고 PDF가 있으면 아무것도 하지 않는다. ``--keep-stale`` (``nox -s docs`` 가 CI 밖에서 준다)은
+입력이 바뀌었어도 있는 PDF를 그대로 두고 한 줄로 알린다: 140쪽 남짓을 다시 인쇄하는 데 수십 초가
+걸리므로, 글 한 줄 고친 빌드를 기다리게 하지 않는다. ``nox -s tests`` 는 입력이 바뀌면 다시
+인쇄한다(PDF 테스트가 지금의 PDF를 읽도록). ``--force`` (``nox -s pdf``, ``nox -s docs -- --pdf``,
+그리고 환경 변수 ``CI`` 가 있는 곳: CI와 사이트 게시)는 언제나 다시 인쇄한다.
 
 브라우저는 browsers.py가 찾는다(Playwright의 Chromium, 그다음 PATH와 흔한 설치 위치). 없으면 한
 줄로 알리고 건너뛴다(종료 코드 0). CI에서는 PDF판이 꼭 있어야 하므로 실패한다.
@@ -208,7 +211,7 @@ def build_singlehtml(docs_dir: Path, build_dir: Path) -> Path:
     return target
 
 
-def make_pdf(docs_dir: Path, build_dir: Path, *, force: bool) -> int:
+def make_pdf(docs_dir: Path, build_dir: Path, *, force: bool, keep_stale: bool = False) -> int:
     """필요하면 PDF판을 만든다. 종료 코드를 돌려준다."""
     output = build_dir / "html" / PDF_NAME
     stamp = build_dir / STAMP_NAME
@@ -228,6 +231,12 @@ def make_pdf(docs_dir: Path, build_dir: Path, *, force: bool) -> int:
     if unchanged and output.is_file() and not force:
         print(f"PDF판은 그대로다(입력이 바뀌지 않았다): {output}")
         return 0
+    if keep_stale and output.is_file() and not force:
+        print(
+            "PDF판은 지난 인쇄 그대로 두었다(그 뒤 내용이 바뀌었다): 다시 인쇄하려면 "
+            f"`nox -s pdf` 또는 `nox -s docs -- --pdf`: {output}"
+        )
+        return 0
     stamp.unlink(missing_ok=True)
     path = print_pdf(build_singlehtml(docs_dir, build_dir), output, browser)
     stamp.write_text(fingerprint + "\n", encoding="utf-8")
@@ -242,9 +251,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--force", action="store_true", help="입력이 그대로여도 다시 인쇄한다 (CI에서는 언제나)"
     )
+    parser.add_argument(
+        "--keep-stale",
+        action="store_true",
+        help="PDF가 있으면 입력이 바뀌었어도 다시 인쇄하지 않는다 (없으면 인쇄한다)",
+    )
     args = parser.parse_args(argv)
     force = args.force or bool(os.environ.get("CI"))
-    return make_pdf(args.docs_dir.resolve(), args.build_dir.resolve(), force=force)
+    return make_pdf(
+        args.docs_dir.resolve(), args.build_dir.resolve(), force=force, keep_stale=args.keep_stale
+    )
 
 
 if __name__ == "__main__":

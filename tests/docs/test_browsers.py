@@ -164,6 +164,22 @@ def test_the_pdf_is_printed_again_only_when_its_input_changed(
     (build / "html" / pdf_edition.PDF_NAME).unlink()
     monkeypatch.delenv("CI")
     assert pdf_edition.main(args) == 0 and len(printed) == 6  # the PDF was deleted
+    capsys.readouterr()
+
+    # `nox -s docs` (--keep-stale): after an edit the old PDF stays, and one line says so.
+    (build / "doctrees" / "index.doctree").write_bytes(b"three")
+    assert pdf_edition.main([*args, "--keep-stale"]) == 0 and len(printed) == 6
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "nox -s pdf" in out[0]
+    assert pdf_edition.main(args) == 0 and len(printed) == 7  # `nox -s tests` prints it again
+    assert pdf_edition.main([*args, "--keep-stale"]) == 0 and len(printed) == 7  # up to date
+    (build / "html" / pdf_edition.PDF_NAME).unlink()
+    assert pdf_edition.main([*args, "--keep-stale"]) == 0 and len(printed) == 8  # none yet
+    (build / "doctrees" / "index.doctree").write_bytes(b"four")
+    assert pdf_edition.main([*args, "--keep-stale", "--force"]) == 0 and len(printed) == 9
+    monkeypatch.setenv("CI", "1")
+    (build / "doctrees" / "index.doctree").write_bytes(b"five")
+    assert pdf_edition.main([*args, "--keep-stale"]) == 0 and len(printed) == 10  # CI: always
 
 
 def _browser_conftest() -> ModuleType:

@@ -88,3 +88,17 @@ def test_the_hidden_cell_records_the_loaded_modules(
     assert record["key"] == "k1"
     assert sorted(Path(p).name for p in record["files"]) == ["__init__.py", "a.py"]
     assert ld.decide({"tinylib": package}, record).key == "k1"
+
+
+def test_data_files_named_in_the_code_give_the_hidden_cell_their_hash(tmp_path: Path) -> None:
+    data = tmp_path / "_data"
+    data.mkdir()
+    (data / "figures.json").write_text('{"x": 1}', encoding="utf-8")
+    text = 'Path("_data/figures.json")\nopen("../_data/figures.json")\n"_data/missing.json"\n'
+    files = ld.data_files(tmp_path, text)
+    assert files == (data / "figures.json",)  # named twice, listed once; a missing file is not
+    before = ld.data_cell(tmp_path, files)
+    assert "_data/figures.json" in before
+    (data / "figures.json").write_text('{"x": 2}', encoding="utf-8")
+    assert ld.data_cell(tmp_path, files) != before  # new figures: a new cache key
+    assert ld.data_files(tmp_path, "print('no data here')") == ()

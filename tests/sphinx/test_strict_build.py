@@ -182,6 +182,25 @@ def test_module_edit_reexecutes_only_pages_that_loaded_that_module(site: Site) -
     assert "값 2" in outputs_of(site.html("uses_b"))[0]
 
 
+def test_data_file_edit_reexecutes_only_the_page_that_reads_it(site: Site) -> None:
+    (site.src / "_data").mkdir()
+    (site.src / "_data" / "figures.json").write_text('{"speedup": 1.5}', encoding="utf-8")
+    site.write_index("reads_data", "plain")
+    reads = "import json, pathlib\nprint('배', json.loads(pathlib.Path('_data/figures.json')"
+    reads += ".read_text())['speedup'])"
+    site.write_page("reads_data", "# 측정\n\n" + code_cell(reads))
+    site.write_page("plain", "# 보통\n\n" + code_cell("import random\nprint(random.random())"))
+    assert site.build().returncode == 0
+    plain_before = outputs_of(site.html("plain"))
+    assert "배 1.5" in outputs_of(site.html("reads_data"))[0]
+
+    (site.src / "_data" / "figures.json").write_text('{"speedup": 1.7}', encoding="utf-8")
+    result = site.build()
+    assert result.returncode == 0, result.stderr
+    assert "배 1.7" in outputs_of(site.html("reads_data"))[0]  # not the cached 1.5
+    assert outputs_of(site.html("plain")) == plain_before
+
+
 def test_prose_edit_executes_nothing(site: Site) -> None:
     site.write_index("page")
     cell = code_cell("import random\nprint(random.random())")

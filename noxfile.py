@@ -79,7 +79,15 @@ def site_commands(session: nox.Session, *extra_args: str, pdf: str = "changed") 
     pdf_link = ["-A", "kg_pdf_edition=1"] if browser_found(session) else []
     html = ["sphinx-build", *STRICT_HTML, *pdf_link, *extra_args, str(DOCS_SRC), str(HTML_DIR)]
     when = {"changed": [], "missing": ["--keep-stale"], "always": ["--force"]}[pdf]
-    return [html, ["python", "docs/_ext/pdf_edition.py", str(DOCS_SRC), str(BUILD_DIR), *when]]
+    return [
+        [*TF_STARTUP_FILTER, *html],
+        ["python", "docs/_ext/pdf_edition.py", str(DOCS_SRC), str(BUILD_DIR), *when],
+    ]
+
+
+# Runs the build with TensorFlow's C++ start-up lines (which TF_CPP_MIN_LOG_LEVEL cannot hold
+# back) taken out of its stderr: the build's and every notebook kernel's.
+TF_STARTUP_FILTER = ["python", "docs/_ext/tf_startup_filter.py"]
 
 
 @nox.session
@@ -132,7 +140,7 @@ def docs_live(session: nox.Session) -> None:
     """Serve the site on http://127.0.0.1:8000 and rebuild it on every edit (docs or library)."""
     install(session, "docs-live")
     session.run(
-        "sphinx-autobuild", str(DOCS_SRC), str(HTML_DIR),
+        *TF_STARTUP_FILTER, "sphinx-autobuild", str(DOCS_SRC), str(HTML_DIR),
         "-j", "auto", "-d", str(BUILD_DIR / "doctrees"),
         "--watch", str(ROOT / "kerasguide"),
         "--ignore", "*/_build/*", "--ignore", "*/notebooks/*",

@@ -27,7 +27,9 @@ import sys
 
 #: absl's INFO line: severity I, month and day, time, thread, source file and line.
 _ABSL_INFO = re.compile(rb"^I\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w./-]+\.(cc|h):\d+\] ")
-_PREAMBLE = b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+_PREAMBLE = (
+    b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+)
 _CPU_FEATURE_GUARD = b"cpu_feature_guard.cc:"
 _CPU_FEATURE_FOLLOW_UP = b"To enable the following instructions:"
 

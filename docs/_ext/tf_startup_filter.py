@@ -63,11 +63,16 @@ def run(command: list[str]) -> int:
     keep = StartupLineFilter()
     with subprocess.Popen(command, stderr=subprocess.PIPE) as process:
         assert process.stderr is not None
-        # readline returns as soon as a line is complete: warnings appear while Sphinx runs.
-        for line in iter(process.stderr.readline, b""):
-            if not keep.drops(line):
-                sys.stderr.buffer.write(line)
-                sys.stderr.buffer.flush()
+        try:
+            # readline returns as soon as a line is complete: warnings appear while Sphinx runs.
+            for line in iter(process.stderr.readline, b""):
+                if not keep.drops(line):
+                    sys.stderr.buffer.write(line)
+                    sys.stderr.buffer.flush()
+        except KeyboardInterrupt:
+            # Ctrl-C reached the command too (same process group), e.g. `nox -s docs-live`:
+            # its own exit code, without this script's traceback.
+            pass
         return process.wait()
 
 

@@ -127,16 +127,21 @@ def test_expected_errors_are_caught_so_run_all_continues() -> None:
 
 
 def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -> None:
+    import library_dependency
+
+    (tmp_path / "_data").mkdir()
+    (tmp_path / "_data" / "figures.json").write_text("{}", encoding="utf-8")
+    # The two hidden cells the library_dependency extension appends, as it writes them.
+    library_cell = library_dependency.hidden_cell(["kerasguide"], "abc", "page/0.json")
+    data_cell = library_dependency.data_cell(tmp_path, [tmp_path / "_data" / "figures.json"])
     nb = nbformat.v4.new_notebook(
         cells=[
             nbformat.v4.new_markdown_cell("# 제목\n\n{term}`층`(layer)을 쌓는다."),
             nbformat.v4.new_code_cell(
                 "print(1)", outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")]
             ),
-            nbformat.v4.new_code_cell(
-                "# library-dependency source hash (kerasguide): abc",
-                metadata={"tags": ["remove-cell"]},
-            ),
+            nbformat.v4.new_code_cell(library_cell, metadata={"tags": ["remove-cell"]}),
+            nbformat.v4.new_code_cell(data_cell, metadata={"tags": ["remove-cell"]}),
             nbformat.v4.new_code_cell(
                 'assert 1 == 1, "확인"', metadata={"tags": ["remove-cell", "assert-output"]}
             ),
@@ -155,7 +160,8 @@ def test_download_copy_drops_build_cells_and_converts_markdown(tmp_path: Path) -
     settings = colab_notebooks.Settings("https://github.com/o/r", "main", "https://o.github.io/r/")
     colab_notebooks.clean_download(source, target, "page", settings)
     cleaned = nbformat.read(target, as_version=4)
-    # Build-only cells (library hash, assertions, glue) go; a hidden cell the code needs stays.
+    # Build-only cells (library record, data hash, assertions, glue) go; a hidden cell the
+    # code needs stays.
     assert [cell.cell_type for cell in cleaned.cells] == [
         "markdown", "markdown", "code", "code", "code"
     ]  # fmt: skip

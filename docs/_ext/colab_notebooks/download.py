@@ -23,8 +23,9 @@ from colab_notebooks.colab import (
 from colab_notebooks.convert import convert_markdown
 from colab_notebooks.settings import Settings
 
-#: library_dependency 확장이 페이지 끝에 붙이는 숨은 셀의 표시.
-HIDDEN_CELL_MARKERS = ("library-dependency source hash",)
+#: library_dependency 확장이 페이지 끝에 붙이는 숨은 셀(모듈 기록, 데이터 파일 지문)의 표시.
+#: 그 확장은 스핑크스를 불러오므로 가져오지 않고 같은 글자를 쓴다(테스트가 둘을 맞춰 본다).
+HIDDEN_CELL_MARKERS = ("library-dependency source hash", "library-dependency data file")
 
 
 def _outputs_from_cache(nb: Any, cache_path: str) -> Any:

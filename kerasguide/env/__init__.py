@@ -13,6 +13,8 @@
 WSL 환경의 보고서를 만들어 볼 수 있다. 이 모듈을 가져오기만 해서는 텐서플로를 불러오지 않고
 아무 전역 설정도 바꾸지 않는다. 보고서는 텐서플로의 물리 장치 목록만 읽으므로 장치를
 초기화하지 않는다. 그래서 :func:`report` 다음에도 메모리 증가나 논리 장치를 설정할 수 있다.
+케라스 백엔드가 JAX 이면 보고서는 ``jax.devices()`` 로 JAX 를 시작한다(JAX 의 GPU 메모리 설정은
+그 전에 환경 변수로 한다. :func:`enable_memory_growth` 참고).
 
 Example:
     >>> from kerasguide import env

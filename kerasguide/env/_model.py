@@ -45,10 +45,11 @@ _CODE_SPAN = re.compile(r"`([^`]+)`")  # `pip install ...` in advice texts
 
 @dataclass(frozen=True)
 class GpuInfo:
-    """텐서플로가 보는 물리 GPU 하나.
+    """텐서플로가 보는 물리 GPU 하나(:attr:`EnvReport.jax_gpus` 에서는 JAX 가 보는 GPU 하나).
 
     Attributes:
-        name: 텐서플로 물리 장치 이름. 예: ``"/physical_device:GPU:0"``.
+        name: 텐서플로 물리 장치 이름(예: ``"/physical_device:GPU:0"``), JAX 의 GPU는
+            JAX 의 장치 이름(예: ``"gpu:0"``).
         device_name: 제품 이름. 예: ``"Tesla T4"``. 모르면 ``None``.
         compute_capability: NVIDIA 연산 능력(compute capability). 예: ``(7, 5)``.
         memory_mb: 전체 메모리(MiB). ``nvidia-smi`` 에서 같은 이름의 GPU를 찾아 채운다.
@@ -242,7 +243,8 @@ class EnvReport:
 
     케라스 백엔드가 JAX 이면 표의 GPU, TPU 줄은 JAX 가 보는 장치를 보여 주고(케라스와
     :func:`kerasguide.fit` 이 쓰는 장치다), ``tf.distribute`` 전략 줄 대신 "분산 설정" 줄이
-    :attr:`distribution` 을 보여 준다.
+    :attr:`distribution` 을 보여 준다. 텐서플로의 CUDA 빌드 줄은 "텐서플로 CUDA 빌드"가 되고,
+    텐서플로가 없으면 빠진다.
     """
 
     python_version: str
@@ -316,13 +318,18 @@ class EnvReport:
             cuda = "모름 (텐서플로가 설치되지 않음)"
         else:
             cuda = "아니오 (CPU 전용 빌드)"
+        cuda_rows = [("CUDA 빌드", cuda)]
+        if self.keras_backend == "jax":
+            # The CUDA build is TensorFlow's, which Keras does not use on JAX: say whose it is,
+            # and leave it out where TensorFlow is not installed.
+            cuda_rows = [("텐서플로 CUDA 빌드", cuda)] if self.tensorflow_version else []
         rows: list[tuple[str, str]] = [
             ("파이썬", self.python_version),
             ("텐서플로", self.tensorflow_version or "설치되지 않음"),
             ("케라스", self.keras_version),
             ("케라스 백엔드", self.keras_backend),
             ("JAX", self.jax_version or "설치되지 않음"),
-            ("CUDA 빌드", cuda),
+            *cuda_rows,
             ("실행 환경", f"{self.runtime_label} ({self.platform})"),
             ("NVIDIA 드라이버", self.nvidia_smi.describe()),
         ]

@@ -268,7 +268,7 @@ class StaticProbe:
 
     Args:
         python: 파이썬 버전.
-        tensorflow: 텐서플로 버전.
+        tensorflow: 텐서플로 버전. ``None`` 이면 텐서플로가 설치되지 않은 컴퓨터(JAX 백엔드).
         keras: 케라스 버전.
         backend: 케라스 백엔드.
         jax: 설치된 JAX 버전(없으면 ``None``).
@@ -303,7 +303,7 @@ class StaticProbe:
         self,
         *,
         python: str = "3.11.9",
-        tensorflow: str = "2.21.0",
+        tensorflow: str | None = "2.21.0",
         keras: str = "3.15.1",
         backend: str = "tensorflow",
         jax: str | None = None,
@@ -353,7 +353,7 @@ class StaticProbe:
     def python_version(self) -> str:
         return self.python
 
-    def tensorflow_version(self) -> str:
+    def tensorflow_version(self) -> str | None:
         return self.tensorflow
 
     def keras_version(self) -> str:

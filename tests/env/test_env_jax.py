@@ -40,13 +40,28 @@ def test_jax_with_one_gpu_shows_jax_gpu_and_no_tensorflow_strategy() -> None:
     # TensorFlow sees no GPU, JAX sees the H200.
     probe = env.StaticProbe(
         backend="jax",
+        tensorflow=None,
         jax="0.11.2",
         jax_devices=["gpu:0 NVIDIA H200"],
-        build={"is_cuda_build": False},
+        build={},
         nvidia_smi_output=H200_SMI,
     )
     report = env.report(probe=probe)
     rows = dict(report.rows())
+    assert labels(report) == [
+        "파이썬",
+        "텐서플로",
+        "케라스",
+        "케라스 백엔드",
+        "JAX",
+        "실행 환경",  # no TensorFlow, so no TensorFlow CUDA build row
+        "NVIDIA 드라이버",
+        "GPU 0",
+        "TPU",
+        "JAX 장치",
+        "분산 설정",
+    ]
+    assert rows["텐서플로"] == "설치되지 않음"
     assert rows["GPU 0"] == "NVIDIA H200, 메모리 143771 MiB"
     assert "GPU" not in rows  # no "GPU  없음" row
     assert rows["TPU"] == "없음"
@@ -63,6 +78,19 @@ def test_jax_with_one_gpu_shows_jax_gpu_and_no_tensorflow_strategy() -> None:
     assert not any("찾지 못했다" in text for text in report.advice)
     assert not any("DataParallel" in text for text in report.advice)
     assert "<th>분산 설정</th>" in report._repr_html_()
+
+
+def test_jax_beside_a_cpu_only_tensorflow_says_whose_cuda_build_it_is() -> None:
+    probe = env.StaticProbe(
+        backend="jax",
+        jax_devices=["gpu:0 NVIDIA H200"],
+        build={"is_cuda_build": False},
+        nvidia_smi_output=H200_SMI,
+    )
+    rows = dict(env.report(probe=probe).rows())
+    assert rows["텐서플로 CUDA 빌드"] == "아니오 (CPU 전용 빌드)"
+    assert "CUDA 빌드" not in rows
+    assert rows["GPU 0"] == "NVIDIA H200, 메모리 143771 MiB"
 
 
 def test_jax_report_as_json_adds_the_distribution_and_keeps_every_key() -> None:

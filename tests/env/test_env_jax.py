@@ -212,11 +212,12 @@ def test_system_probe_reads_keras_distribution_on_jax() -> None:
     import keras
 
     probe = env.SystemProbe()
-    assert keras.distribution.distribution() is None
-    assert probe.keras_distribution() is None
-    devices = keras.distribution.list_devices()
-    keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+    previous = keras.distribution.distribution()  # a global setting: put it back afterwards
+    keras.distribution.set_distribution(None)
     try:
+        assert probe.keras_distribution() is None
+        devices = keras.distribution.list_devices()
+        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
         assert probe.keras_distribution() == {
             "class_name": "DataParallel",
             "devices": devices,
@@ -225,7 +226,7 @@ def test_system_probe_reads_keras_distribution_on_jax() -> None:
             "processes": 1,
         }
     finally:
-        keras.distribution.set_distribution(None)
+        keras.distribution.set_distribution(previous)
 
 
 @pytest.mark.backend("tensorflow")

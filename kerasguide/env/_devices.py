@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from kerasguide._checks import argument_error
 from kerasguide._errors import DevicesAlreadyInitializedError
@@ -31,6 +31,23 @@ def _is_too_late(err: BaseException) -> bool:
     return isinstance(err, RuntimeError) and "after being initialized" in str(err)
 
 
+_JAX_MEMORY_NOTE = (
+    "케라스 백엔드가 'jax'이다. enable_memory_growth 는 텐서플로의 설정이라 JAX 가 잡는 GPU "
+    "메모리는 바꾸지 않는다. JAX 는 처음 계산할 때 GPU 메모리의 75%를 미리 잡는다. 필요한 "
+    "만큼만 잡게 하려면 환경 변수 XLA_PYTHON_CLIENT_PREALLOCATE=false 를, 미리 잡는 비율을 "
+    "바꾸려면 XLA_PYTHON_CLIENT_MEM_FRACTION=.50 (새 JAX 에서는 XLA_CLIENT_MEM_FRACTION)을 "
+    "설정한다. JAX 가 GPU를 쓰기 전에(파이썬을 시작할 때나 keras 와 jax 를 가져오기 전에) "
+    "설정해야 하므로, 이미 계산을 했다면 설정한 뒤 파이썬(런타임)을 다시 시작한다."
+)
+
+
+def _jax_grows(environ: Mapping[str, str]) -> bool:
+    """Whether JAX already allocates as needed (the switches jaxlib's GPU client reads)."""
+    preallocate = environ.get("XLA_PYTHON_CLIENT_PREALLOCATE", "").strip()
+    allocator = environ.get("XLA_PYTHON_CLIENT_ALLOCATOR", "").strip().lower()
+    return preallocate in ("false", "False", "0") or allocator == "platform"
+
+
 def enable_memory_growth(
     gpus: Sequence[int] | None = None, *, probe: EnvProbe | None = None
 ) -> list[str]:
@@ -41,6 +58,15 @@ def enable_memory_growth(
     텐서플로가 장치를 초기화하기 전(텐서를 하나도 만들기 전)에 불러야 한다. GPU가 없으면
     아무것도 하지 않고 빈 리스트를 돌려준다. 같은 설정을 다시 부르는 것(노트북 셀 재실행)은
     초기화 뒤에도 괜찮다.
+
+    텐서플로의 설정이므로 케라스 백엔드가 JAX 이면 JAX 가 잡는 GPU 메모리는 바뀌지 않는다
+    (텐서플로가 없으면 빈 리스트, 있으면 텐서플로의 GPU에만 켠다). 그래서 JAX 백엔드에서는
+    ``UserWarning`` 으로 JAX 의 스위치를 알려 준다. JAX 는 처음 계산할 때 GPU 메모리의 75%를
+    미리 잡는데, 환경 변수 ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` 를 주면 필요한 만큼만 잡고,
+    ``XLA_PYTHON_CLIENT_MEM_FRACTION=.50`` (새 JAX 에서는 ``XLA_CLIENT_MEM_FRACTION``)은 미리
+    잡는 비율을 바꾼다. 둘 다 JAX 가 GPU를 쓰기 전에, 곧 파이썬을 시작할 때나 노트북 맨 위에서
+    ``keras`` 와 ``jax`` 를 가져오기 전에 설정해야 한다. ``XLA_PYTHON_CLIENT_PREALLOCATE=false``
+    가 이미 설정되어 있으면 경고하지 않는다.
 
     Args:
         gpus: 메모리 증가를 켤 GPU 번호들(``tf.config.list_physical_devices("GPU")`` 의
@@ -55,12 +81,17 @@ def enable_memory_growth(
         ValueError: ``gpus`` 에 없는 GPU 번호가 있는 경우.
         DevicesAlreadyInitializedError: 텐서플로가 이미 장치를 초기화한 경우.
 
+    Warns:
+        UserWarning: 케라스 백엔드가 JAX 인 경우(위의 JAX 의 환경 변수를 알려 준다).
+
     Example:
         >>> from kerasguide import env
         >>> env.enable_memory_growth()  # doctest: +SKIP
         ['/physical_device:GPU:0']
     """
     probe = _resolve_probe(probe)
+    if probe.keras_backend() == "jax" and not _jax_grows(probe.environ()):
+        warnings.warn(_JAX_MEMORY_NOTE, UserWarning, stacklevel=2)
     names = list(probe.physical_devices("GPU"))
     if gpus is None:
         selected = names

@@ -1,4 +1,4 @@
-"""보고서의 데이터: :class:`EnvReport` 와 그 안의 기록(GPU, nvidia-smi, 전략)."""
+"""보고서의 데이터: :class:`EnvReport` 와 그 안의 기록(GPU, nvidia-smi, 전략, JAX 의 분산)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ _MIXED_POLICIES = ("mixed_float16", "mixed_bfloat16")
 # Below these compute capabilities the policy runs but is not faster (Tensor Cores).
 _MIN_CAPABILITY = {"mixed_float16": (7, 0), "mixed_bfloat16": (8, 0)}
 _TABLE_TITLE = "kerasguide 작업환경 보고서"
+# JAX's platform names for GPUs (``jax.Device.platform``).
+_JAX_GPU_PLATFORMS = ("gpu", "cuda", "rocm")
+DATA_PARALLEL_CALL = "keras.distribution.set_distribution(keras.distribution.DataParallel())"
 _ADVICE_WIDTH = 76
 
 
@@ -42,10 +45,11 @@ _CODE_SPAN = re.compile(r"`([^`]+)`")  # `pip install ...` in advice texts
 
 @dataclass(frozen=True)
 class GpuInfo:
-    """텐서플로가 보는 물리 GPU 하나.
+    """텐서플로가 보는 물리 GPU 하나(:attr:`EnvReport.jax_gpus` 에서는 JAX 가 보는 GPU 하나).
 
     Attributes:
-        name: 텐서플로 물리 장치 이름. 예: ``"/physical_device:GPU:0"``.
+        name: 텐서플로 물리 장치 이름(예: ``"/physical_device:GPU:0"``), JAX 의 GPU는
+            JAX 의 장치 이름(예: ``"gpu:0"``).
         device_name: 제품 이름. 예: ``"Tesla T4"``. 모르면 ``None``.
         compute_capability: NVIDIA 연산 능력(compute capability). 예: ``(7, 5)``.
         memory_mb: 전체 메모리(MiB). ``nvidia-smi`` 에서 같은 이름의 GPU를 찾아 채운다.
@@ -149,6 +153,64 @@ class StrategyChoice:
 
 
 @dataclass(frozen=True)
+class DistributionInfo:
+    """케라스 백엔드가 JAX 일 때 훈련을 장치에 나누는 방식(``keras.distribution``).
+
+    :func:`kerasguide.fit` 과 ``Model.fit`` 은 JAX 에서 ``keras.distribution.distribution()`` 에
+    설정된 분산을 따른다. 설정이 없으면 JAX 의 기본 장치(``jax.devices()[0]``) 하나에서
+    훈련한다. 여러 장치에 배치를 나누려면 모델을 만들기 전에
+    ``keras.distribution.set_distribution(keras.distribution.DataParallel())`` 을 부른다.
+
+    Attributes:
+        class_name: 설정된 분산의 클래스 이름(예: ``"DataParallel"``). 설정이 없으면 ``None``.
+        devices: 훈련에 쓰는 장치(예: ``("gpu:0", "gpu:1")``). 설정이 있으면 그 장치 메시의
+            장치들, 없으면 JAX 의 기본 장치 하나(JAX 가 장치를 보지 못하면 빈 튜플).
+        available: JAX 가 보는 장치 수(``len(jax.devices())``).
+        mesh_shape: 장치 메시의 모양(예: ``(2,)``). 설정이 없으면 빈 튜플.
+        axis_names: 장치 메시의 축 이름(예: ``("batch",)``). 설정이 없으면 빈 튜플.
+        processes: 함께 훈련하는 프로세스 수.
+    """
+
+    class_name: str | None
+    devices: tuple[str, ...]
+    available: int
+    mesh_shape: tuple[int, ...] = ()
+    axis_names: tuple[str, ...] = ()
+    processes: int = 1
+
+    @property
+    def unused_devices(self) -> bool:
+        """설정이 없어서 JAX 가 보는 장치 가운데 하나만 쓰는가."""
+        return self.class_name is None and self.available > 1
+
+    def describe(self) -> str:
+        """표의 첫 줄. 예: ``"DataParallel(장치 2개)"``."""
+        if self.class_name is None:
+            device = self.devices[0] if self.devices else "JAX 의 기본 장치"
+            return f"keras.distribution 설정 없음: 장치 하나({device})"
+        processes = f", 프로세스 {self.processes}개" if self.processes > 1 else ""
+        return f"{self.class_name}(장치 {len(self.devices)}개{processes})"
+
+    @property
+    def reason(self) -> str:
+        """무엇을 쓰는지와 그 까닭(한국어). 여러 줄일 수 있다."""
+        if self.class_name is not None:
+            seen = (
+                f" (JAX 가 보는 장치는 {self.available}개)"
+                if self.available > len(self.devices)
+                else ""
+            )
+            count = len(self.devices)
+            return f"kerasguide.fit 과 Model.fit 이 장치 {count}개에 나눠 훈련한다{seen}."
+        if self.unused_devices:
+            return (
+                f"JAX 가 보는 장치 {self.available}개 가운데 하나만 쓴다.\n"
+                "모두 쓰려면 모델을 만들기 전에 다음을 부른다:\n" + DATA_PARALLEL_CALL
+            )
+        return "kerasguide.fit 과 Model.fit 이 JAX 의 기본 장치 하나에서 훈련한다."
+
+
+@dataclass(frozen=True)
 class EnvReport:
     """:func:`report` 가 돌려주는 작업환경 보고서.
 
@@ -167,14 +229,22 @@ class EnvReport:
         runtime: 실행 환경: ``"colab"``, ``"wsl"``, ``"linux"``, ``"macos"``, ``"windows"``,
             ``"other"``.
         platform: 운영체제를 자세히 적은 문자열(``platform.platform()``).
-        gpus: 텐서플로가 보는 물리 GPU들.
+        gpus: 텐서플로가 보는 물리 GPU들(케라스가 JAX 에서 돌 때 쓰는 GPU는 :attr:`jax_gpus`).
         tpus: 텐서플로가 보는 물리 TPU 장치 이름들.
         nvidia_smi: ``nvidia-smi`` 결과(NVIDIA 드라이버 버전 포함).
-        strategy: 이 환경에서 :func:`select_strategy` 가 고를 전략.
+        strategy: 이 환경에서 :func:`select_strategy` 가 고를 ``tf.distribute`` 전략
+            (텐서플로 백엔드용이다. JAX 백엔드에서는 :attr:`distribution` 을 본다).
         advice: 빠진 것을 채우는 방법(한국어). 문제가 없으면 빈 튜플.
         jax_version: 설치된 JAX 버전. 설치되지 않았으면 ``None``.
         jax_devices: 케라스가 JAX 백엔드일 때 JAX 가 보는 장치들(``"gpu:0 NVIDIA H100"``).
             다른 백엔드에서는 JAX 를 시작하지 않으므로 빈 튜플이다.
+        distribution: 케라스가 JAX 에서 돌 때 훈련을 장치에 나누는 방식
+            (:class:`DistributionInfo`). 다른 백엔드에서는 ``None``.
+
+    케라스 백엔드가 JAX 이면 표의 GPU, TPU 줄은 JAX 가 보는 장치를 보여 주고(케라스와
+    :func:`kerasguide.fit` 이 쓰는 장치다), ``tf.distribute`` 전략 줄 대신 "분산 설정" 줄이
+    :attr:`distribution` 을 보여 준다. 텐서플로의 CUDA 빌드 줄은 "텐서플로 CUDA 빌드"가 되고,
+    텐서플로가 없으면 빠진다.
     """
 
     python_version: str
@@ -193,6 +263,7 @@ class EnvReport:
     advice: tuple[str, ...]
     jax_version: str | None = None
     jax_devices: tuple[str, ...] = ()
+    distribution: DistributionInfo | None = None
 
     @property
     def runtime_label(self) -> str:
@@ -204,6 +275,29 @@ class EnvReport:
         """NVIDIA 드라이버 버전. ``nvidia-smi`` 가 없거나 실패하면 ``None``."""
         return self.nvidia_smi.driver_version
 
+    @property
+    def jax_gpus(self) -> tuple[GpuInfo, ...]:
+        """JAX 가 보는 GPU들(``GpuInfo.name`` 은 ``"gpu:0"``). 메모리는 ``nvidia-smi`` 에서
+        같은 이름의 GPU를 찾아 채운다. 케라스가 JAX 에서 돌지 않으면 빈 튜플."""
+        unmatched = list(self.nvidia_smi.gpus)
+        gpus: list[GpuInfo] = []
+        for name, kind in map(_split_jax_device, self.jax_devices):
+            if name.split(":", 1)[0] not in _JAX_GPU_PLATFORMS:
+                continue
+            memory_mb = None
+            for smi_gpu in unmatched:  # by name, as for TensorFlow's GPUs
+                if kind is not None and smi_gpu.name == kind:
+                    memory_mb = smi_gpu.memory_mb
+                    unmatched.remove(smi_gpu)
+                    break
+            gpus.append(GpuInfo(name, kind, None, memory_mb))
+        return tuple(gpus)
+
+    @property
+    def jax_tpus(self) -> tuple[str, ...]:
+        """JAX 가 보는 TPU 장치들(``"tpu:0 TPU v5 lite"``). 없으면 빈 튜플."""
+        return tuple(d for d in self.jax_devices if d.startswith("tpu"))
+
     def to_dict(self) -> dict[str, Any]:
         """JSON으로 바꿀 수 있는 사전(튜플은 리스트로 바꾼다)."""
         data = _plain(self)
@@ -211,6 +305,9 @@ class EnvReport:
         data["runtime_label"] = self.runtime_label
         data["strategy"]["class_name"] = self.strategy.class_name
         data["strategy"]["description"] = self.strategy.describe()
+        if self.distribution is not None:
+            data["distribution"]["description"] = self.distribution.describe()
+            data["distribution"]["reason"] = self.distribution.reason
         return data
 
     def rows(self) -> list[tuple[str, str]]:
@@ -221,23 +318,33 @@ class EnvReport:
             cuda = "모름 (텐서플로가 설치되지 않음)"
         else:
             cuda = "아니오 (CPU 전용 빌드)"
+        cuda_rows = [("CUDA 빌드", cuda)]
+        if self.keras_backend == "jax":
+            # The CUDA build is TensorFlow's, which Keras does not use on JAX: say whose it is,
+            # and leave it out where TensorFlow is not installed.
+            cuda_rows = [("텐서플로 CUDA 빌드", cuda)] if self.tensorflow_version else []
         rows: list[tuple[str, str]] = [
             ("파이썬", self.python_version),
             ("텐서플로", self.tensorflow_version or "설치되지 않음"),
             ("케라스", self.keras_version),
             ("케라스 백엔드", self.keras_backend),
             ("JAX", self.jax_version or "설치되지 않음"),
-            ("CUDA 빌드", cuda),
+            *cuda_rows,
             ("실행 환경", f"{self.runtime_label} ({self.platform})"),
             ("NVIDIA 드라이버", self.nvidia_smi.describe()),
         ]
-        if self.gpus:
-            rows.extend((f"GPU {gpu.index}", gpu.describe()) for gpu in self.gpus)
-        else:
-            rows.append(("GPU", "없음"))
-        rows.append(("TPU", f"{len(self.tpus)}개" if self.tpus else "없음"))
         if self.keras_backend == "jax":
+            # What Keras and kerasguide.fit use: JAX's devices and keras.distribution.
+            rows.extend(_gpu_rows(self.jax_gpus))
+            rows.append(("TPU", _tpu_row(self.jax_tpus)))
             rows.append(("JAX 장치", ", ".join(self.jax_devices) or "없음"))
+            if self.distribution is not None:
+                rows.append(
+                    ("분산 설정", f"{self.distribution.describe()}\n{self.distribution.reason}")
+                )
+            return rows
+        rows.extend(_gpu_rows(self.gpus))
+        rows.append(("TPU", f"{len(self.tpus)}개" if self.tpus else "없음"))
         rows.append(("분산 전략", f"{self.strategy.describe()}\n{self.strategy.reason}"))
         return rows
 
@@ -279,6 +386,25 @@ class EnvReport:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         # IPython/Jupyter: show the table when the report is a cell's last value.
         printer.text("EnvReport(...)" if cycle else self.format_table())
+
+
+def _split_jax_device(text: str) -> tuple[str, str | None]:
+    """``"gpu:0 NVIDIA H200"`` -> ``("gpu:0", "NVIDIA H200")``; no kind -> ``None``."""
+    name, _, kind = text.strip().partition(" ")
+    return name, kind.strip() or None
+
+
+def _gpu_rows(gpus: tuple[GpuInfo, ...]) -> list[tuple[str, str]]:
+    if not gpus:
+        return [("GPU", "없음")]
+    return [(f"GPU {gpu.index}", gpu.describe()) for gpu in gpus]
+
+
+def _tpu_row(tpus: tuple[str, ...]) -> str:
+    if not tpus:
+        return "없음"
+    kinds = sorted({kind for _, kind in map(_split_jax_device, tpus) if kind is not None})
+    return f"{len(tpus)}개 ({', '.join(kinds)})" if kinds else f"{len(tpus)}개"
 
 
 def _plain(value: Any) -> Any:

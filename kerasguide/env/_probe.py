@@ -1,4 +1,4 @@
-"""바깥 세계(텐서플로, 운영체제, 환경 변수, nvidia-smi)를 살피는 탐침(probe).
+"""바깥 세계(텐서플로, JAX, 케라스, 운영체제, 환경 변수, nvidia-smi)를 살피는 탐침(probe).
 
 :mod:`kerasguide.env` 는 이 모듈의 :class:`EnvProbe` 프로토콜을 통해서만 바깥을 본다.
 그래서 GPU가 없는 컴퓨터에서도 가짜 탐침(:class:`StaticProbe`)을 넣어 GPU, TPU, 코랩,
@@ -55,6 +55,16 @@ class EnvProbe(Protocol):
 
     def jax_devices(self) -> Sequence[str]:
         """케라스가 JAX 에서 돌 때 JAX 의 장치(``"gpu:0 NVIDIA H100"``). 아니면 빈 목록."""
+        ...
+
+    def keras_distribution(self) -> Mapping[str, Any] | None:
+        """케라스가 JAX 에서 돌 때 설정된 ``keras.distribution.distribution()`` 의 요약.
+
+        설정이 없거나 백엔드가 JAX 가 아니면 ``None``. 있으면 ``{"class_name": "DataParallel",
+        "devices": ["gpu:0", "gpu:1"], "mesh_shape": [2], "axis_names": ["batch"],
+        "processes": 1}`` 처럼 클래스 이름, 장치 메시의 장치와 모양과 축 이름, 함께 훈련하는
+        프로세스 수를 준다.
+        """
         ...
 
     def build_info(self) -> Mapping[str, Any]:
@@ -166,6 +176,25 @@ class SystemProbe:
 
         return [f"{d.platform}:{d.id} {d.device_kind}" for d in jax.devices()]
 
+    def keras_distribution(self) -> Mapping[str, Any] | None:
+        # Keras's own global setting, read on JAX only (no TensorFlow on this path).
+        if self.keras_backend() != "jax":
+            return None
+        import keras
+        import numpy as np
+
+        distribution = keras.distribution.distribution()
+        if distribution is None:
+            return None
+        mesh = distribution.device_mesh
+        return {
+            "class_name": type(distribution).__name__,
+            "devices": [str(device) for device in np.asarray(mesh.devices).reshape(-1)],
+            "mesh_shape": [int(size) for size in mesh.shape],
+            "axis_names": [str(name) for name in mesh.axis_names],
+            "processes": int(distribution.num_processes),
+        }
+
     def build_info(self) -> Mapping[str, Any]:
         tf = _tensorflow()
         return {} if tf is None else dict(tf.sysconfig.get_build_info())
@@ -239,9 +268,13 @@ class StaticProbe:
 
     Args:
         python: 파이썬 버전.
-        tensorflow: 텐서플로 버전.
+        tensorflow: 텐서플로 버전. ``None`` 이면 텐서플로가 설치되지 않은 컴퓨터(JAX 백엔드).
         keras: 케라스 버전.
         backend: 케라스 백엔드.
+        jax: 설치된 JAX 버전(없으면 ``None``).
+        jax_devices: JAX 가 보는 장치(``"gpu:0 NVIDIA H100"``). ``backend="jax"`` 일 때만 쓴다.
+        distribution: ``keras.distribution`` 설정의 요약(:meth:`EnvProbe.keras_distribution`
+            의 형태). ``backend="jax"`` 일 때만 쓴다. ``None`` 이면 설정이 없다.
         build: ``tf.sysconfig.get_build_info()`` 에 해당하는 사전.
         gpus: ``{물리 GPU 이름: 세부 정보}``.
         tpus: 물리 TPU 장치 이름들.
@@ -270,11 +303,12 @@ class StaticProbe:
         self,
         *,
         python: str = "3.11.9",
-        tensorflow: str = "2.21.0",
+        tensorflow: str | None = "2.21.0",
         keras: str = "3.15.1",
         backend: str = "tensorflow",
         jax: str | None = None,
         jax_devices: Sequence[str] = (),
+        distribution: Mapping[str, Any] | None = None,
         build: Mapping[str, Any] | None = None,
         gpus: Mapping[str, Mapping[str, Any]] | None = None,
         tpus: Sequence[str] = (),
@@ -291,6 +325,7 @@ class StaticProbe:
         self.backend = backend
         self.jax = jax
         self.jax_device_names = tuple(jax_devices)
+        self.distribution = dict(distribution) if distribution is not None else None
         self.build = (
             dict(build)
             if build is not None
@@ -318,7 +353,7 @@ class StaticProbe:
     def python_version(self) -> str:
         return self.python
 
-    def tensorflow_version(self) -> str:
+    def tensorflow_version(self) -> str | None:
         return self.tensorflow
 
     def keras_version(self) -> str:
@@ -332,6 +367,11 @@ class StaticProbe:
 
     def jax_devices(self) -> Sequence[str]:
         return list(self.jax_device_names) if self.backend == "jax" else []
+
+    def keras_distribution(self) -> Mapping[str, Any] | None:
+        if self.backend != "jax" or self.distribution is None:
+            return None
+        return dict(self.distribution)
 
     def build_info(self) -> Mapping[str, Any]:
         return dict(self.build)

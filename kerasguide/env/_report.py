@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from kerasguide.env._detect import (
     _detect_runtime,
@@ -12,6 +13,8 @@ from kerasguide.env._detect import (
     _resolve_probe,
 )
 from kerasguide.env._model import (
+    DATA_PARALLEL_CALL,
+    DistributionInfo,
     EnvReport,
     GpuInfo,
     NvidiaSmiInfo,
@@ -27,6 +30,11 @@ def report(*, probe: EnvProbe | None = None) -> EnvReport:
     텐서플로 장치를 초기화하지 않으므로, 보고서를 만든 뒤에도 :func:`enable_memory_growth`
     와 :func:`select_strategy` 의 논리 장치 설정을 부를 수 있다. ``nvidia-smi`` 는 제한 시간
     (기본 10초) 안에서 한 번 실행한다.
+
+    케라스 백엔드가 JAX 이면 GPU, TPU 줄과 조언은 JAX 가 보는 장치(``jax.devices()``)를 따르고,
+    ``tf.distribute`` 전략 대신 케라스의 분산 설정(``keras.distribution.distribution()``)을
+    :attr:`EnvReport.distribution` 에 담는다. 케라스와 :func:`kerasguide.fit` 이 실제로 쓰는
+    것이 그것이기 때문이다. 이때 JAX 가 시작된다(GPU 메모리를 잡는다).
 
     Args:
         probe: 바깥 세계를 살필 탐침. ``None`` 이면 이 컴퓨터를 보는 :class:`SystemProbe`.
@@ -55,6 +63,9 @@ def report(*, probe: EnvProbe | None = None) -> EnvReport:
     runtime = _detect_runtime(system, probe.proc_version(), environ)
     backend = probe.keras_backend()
     jax_devices = tuple(probe.jax_devices())
+    distribution = (
+        _distribution_info(probe.keras_distribution(), jax_devices) if backend == "jax" else None
+    )
     cuda_version = _optional_str(build.get("cuda_version"))
     return EnvReport(
         python_version=probe.python_version(),
@@ -72,9 +83,11 @@ def report(*, probe: EnvProbe | None = None) -> EnvReport:
         strategy=_choose(probe, cpu_devices=None, tpu=None),
         jax_version=probe.jax_version(),
         jax_devices=jax_devices,
+        distribution=distribution,
         advice=_advice(
             backend=backend,
-            jax_accelerators=any(not d.startswith("cpu") for d in jax_devices),
+            jax_devices=jax_devices,
+            distribution=distribution,
             runtime=runtime,
             cuda_build=cuda_build,
             cuda_version=cuda_version,
@@ -86,13 +99,37 @@ def report(*, probe: EnvProbe | None = None) -> EnvReport:
     )
 
 
+def _distribution_info(
+    raw: Mapping[str, Any] | None, jax_devices: Sequence[str]
+) -> DistributionInfo:
+    if raw is None:  # JAX's default device: the first of jax.devices()
+        default = jax_devices[0].split(" ", 1)[0] if jax_devices else None
+        return DistributionInfo(None, (default,) if default else (), available=len(jax_devices))
+    return DistributionInfo(
+        class_name=str(raw["class_name"]),
+        devices=tuple(str(device) for device in raw.get("devices", ())),
+        available=len(jax_devices),
+        mesh_shape=tuple(int(size) for size in raw.get("mesh_shape", ())),
+        axis_names=tuple(str(name) for name in raw.get("axis_names", ())),
+        processes=int(raw.get("processes", 1)),
+    )
+
+
 # --------------------------------------------------------------------------- advice
+
+_COLAB_NO_GPU = (
+    "코랩의 런타임 유형이 GPU가 아니다. 메뉴 [런타임] > [런타임 유형 변경]에서 하드웨어 "
+    "가속기를 GPU(예: T4 GPU)로 고르고 저장한 뒤, 노트북을 처음부터 다시 실행한다."
+)
+# JAX's installation guide; kerasguide's own extra `kerasguide[jax-cuda12]` installs the same.
+_JAX_CUDA_INSTALL = "`pip install -U 'jax[cuda12]'`"
 
 
 def _advice(
     *,
     backend: str,
-    jax_accelerators: bool,
+    jax_devices: tuple[str, ...],
+    distribution: DistributionInfo | None,
     runtime: Runtime,
     cuda_build: bool,
     cuda_version: str | None,
@@ -115,7 +152,22 @@ def _advice(
             "백엔드에서 동작하므로, keras 를 가져오기 전에 환경 변수 "
             "`KERAS_BACKEND=tensorflow`(또는 jax)를 설정하고 파이썬(런타임)을 다시 시작한다."
         )
-    if not gpus and not tpus and not jax_accelerators:
+    jax_accelerators = [d for d in jax_devices if not d.startswith("cpu")]
+    if backend == "jax":
+        # Keras trains on JAX's devices: TensorFlow's (if installed) do not matter here.
+        if not jax_accelerators:
+            advice.append(
+                "JAX 가 GPU를 찾지 못했다(TPU도 보이지 않는다). 모든 계산을 CPU에서 하므로 "
+                "이 교재의 작은 예제는 돌아가지만 큰 모델의 훈련은 느리다."
+            )
+            advice.extend(_no_jax_gpu_advice(runtime, smi, environ))
+        elif len(jax_accelerators) > 1 and distribution is not None and distribution.unused_devices:
+            advice.append(
+                f"JAX 가 가속기 {len(jax_accelerators)}개를 보지만 keras.distribution 이 설정되지 "
+                "않아 kerasguide.fit 과 Model.fit 은 그 가운데 하나만 쓴다. 모두 쓰려면 모델을 "
+                f"만들기 전에 `{DATA_PARALLEL_CALL}`을 부른다(배치를 장치마다 나눠 계산한다)."
+            )
+    elif not gpus and not tpus:
         advice.append(
             "텐서플로가 GPU를 찾지 못했다. 모든 계산을 CPU에서 하므로 이 교재의 작은 예제는 "
             "돌아가지만 큰 모델의 훈련은 느리다."
@@ -126,7 +178,10 @@ def _advice(
             f"{smi.message}. 드라이버가 GPU와 통신하지 못하는 상태일 수 있다. 드라이버를 다시 "
             "설치하거나 컴퓨터를 다시 시작한 뒤 터미널에서 nvidia-smi 를 직접 실행해 본다."
         )
-    for gpu in gpus:
+    # TensorFlow's GPUs know their compute capability; on JAX they count only where JAX
+    # sees GPUs too (the same cards), so that no line speaks of a GPU the table does not show.
+    jax_sees_gpu = any(d.startswith(("gpu", "cuda", "rocm")) for d in jax_devices)
+    for gpu in gpus if backend != "jax" or jax_sees_gpu else ():
         if gpu.compute_capability is not None and gpu.compute_capability < (7, 0):
             major, minor = gpu.compute_capability
             advice.append(
@@ -151,10 +206,7 @@ def _no_gpu_advice(
                 "바꿨다면 코랩의 기본 버전으로 되돌리고, 메뉴 [런타임] > [세션 다시 시작]을 "
                 "한다."
             ]
-        return [
-            "코랩의 런타임 유형이 GPU가 아니다. 메뉴 [런타임] > [런타임 유형 변경]에서 하드웨어 "
-            "가속기를 GPU(예: T4 GPU)로 고르고 저장한 뒤, 노트북을 처음부터 다시 실행한다."
-        ]
+        return [_COLAB_NO_GPU]
     if runtime == "windows":
         return [
             "텐서플로 2.11부터는 윈도우에서 직접(네이티브로) GPU를 쓸 수 없다. NVIDIA GPU를 "
@@ -188,14 +240,62 @@ def _no_gpu_advice(
             "`pip install 'tensorflow[and-cuda]'`로 맞는 라이브러리를 함께 설치하고, "
             "드라이버가 그 CUDA 버전을 지원하는지 확인한다."
         ]
-    if smi.status == "missing":
-        if runtime == "wsl":
-            return [
-                "nvidia-smi 를 찾지 못했다. WSL2에서는 윈도우 쪽에 WSL을 지원하는 NVIDIA "
-                "드라이버를 설치한다(WSL 안에는 리눅스용 드라이버를 설치하지 않는다)."
-            ]
+    return _driver_missing_advice(runtime, smi)
+
+
+def _driver_missing_advice(runtime: Runtime, smi: NvidiaSmiInfo) -> list[str]:
+    if smi.status != "missing":
+        return []
+    if runtime == "wsl":
         return [
-            "nvidia-smi 를 찾지 못했다. NVIDIA GPU가 없거나 드라이버가 설치되지 않았다. "
-            "GPU가 있다면 NVIDIA 드라이버를 설치하고, 없다면 코랩의 GPU 런타임을 쓴다."
+            "nvidia-smi 를 찾지 못했다. WSL2에서는 윈도우 쪽에 WSL을 지원하는 NVIDIA "
+            "드라이버를 설치한다(WSL 안에는 리눅스용 드라이버를 설치하지 않는다)."
         ]
-    return []
+    return [
+        "nvidia-smi 를 찾지 못했다. NVIDIA GPU가 없거나 드라이버가 설치되지 않았다. "
+        "GPU가 있다면 NVIDIA 드라이버를 설치하고, 없다면 코랩의 GPU 런타임을 쓴다."
+    ]
+
+
+def _no_jax_gpu_advice(
+    runtime: Runtime, smi: NvidiaSmiInfo, environ: Mapping[str, str]
+) -> list[str]:
+    """Why JAX sees no GPU, after JAX's installation guide (``jax[cuda12]`` on Linux and WSL2)."""
+    driver_sees_gpu = smi.status == "ok" and bool(smi.gpus)
+    platforms = environ.get("JAX_PLATFORMS", "").strip()
+    if platforms and not any(p in platforms.lower() for p in ("gpu", "cuda", "rocm", "tpu")):
+        return [
+            f"환경 변수 `JAX_PLATFORMS={platforms}`가 JAX 를 CPU에 묶어 두고 있다. 이 변수를 "
+            "지우고 파이썬(런타임)을 다시 시작한다."
+        ]
+    if runtime == "colab":
+        if driver_sees_gpu:
+            return [
+                "코랩 런타임에는 GPU가 있지만 JAX 가 보지 못한다. pip로 jax 나 jaxlib 의 버전을 "
+                "바꿨다면 코랩의 기본 버전으로 되돌리고, 메뉴 [런타임] > [세션 다시 시작]을 한다."
+            ]
+        return [_COLAB_NO_GPU]
+    if runtime == "windows":
+        return [
+            "JAX 는 윈도우에서 직접(네이티브로) NVIDIA GPU를 쓰지 못한다(CPU 전용). GPU를 "
+            "쓰려면 WSL2에 리눅스(예: Ubuntu)를 설치하고 그 안에서 "
+            f"{_JAX_CUDA_INSTALL}로 JAX 를 설치한다."
+        ]
+    if runtime == "macos":
+        return [
+            "macOS에서는 CUDA(NVIDIA GPU)를 쓸 수 없다. GPU로 훈련하려면 코랩의 GPU 런타임을 쓴다."
+        ]
+    hidden = environ.get("CUDA_VISIBLE_DEVICES")
+    if hidden is not None and hidden.strip() in ("", "-1", "none", "NoDevFiles"):
+        return [
+            f"환경 변수 `CUDA_VISIBLE_DEVICES={hidden!r}`가 JAX 에게서 GPU를 감추고 있다. "
+            "이 변수를 지우거나 GPU 번호로(예: `CUDA_VISIBLE_DEVICES=0`) 설정한 뒤 "
+            "파이썬을 다시 시작한다."
+        ]
+    if driver_sees_gpu:
+        return [
+            f"nvidia-smi 는 GPU {len(smi.gpus)}개를 보지만 JAX 는 CPU만 본다. CPU용 JAX 만 "
+            "설치되었거나 JAX 의 CUDA 플러그인이 드라이버와 맞지 않을 수 있다. "
+            f"{_JAX_CUDA_INSTALL}로 NVIDIA GPU용 JAX 를 설치하고 파이썬을 다시 시작한다."
+        ]
+    return _driver_missing_advice(runtime, smi)

@@ -234,3 +234,6 @@ def test_env_json_on_the_jax_backend_lists_jax_devices() -> None:
     data = json.loads(result.stdout)
     assert data["keras_backend"] == "jax"
     assert data["jax_version"] and data["jax_devices"][0].startswith("cpu:0")
+    # How Keras spreads training on JAX: nothing set, JAX's default device.
+    assert data["distribution"]["class_name"] is None
+    assert data["distribution"]["devices"] == [data["jax_devices"][0].split(" ")[0]]

@@ -15,6 +15,7 @@ from kerasguide.env._model import (
     NvidiaGpu,
     NvidiaSmiInfo,
     Runtime,
+    take_smi_memory,
 )
 from kerasguide.env._probe import EnvProbe, SystemProbe
 
@@ -118,13 +119,6 @@ def _gpu_infos(probe: EnvProbe, smi: NvidiaSmiInfo) -> tuple[GpuInfo, ...]:
         compute_capability: tuple[int, int] | None = None
         if isinstance(capability, tuple | list) and len(capability) == 2:
             compute_capability = (int(capability[0]), int(capability[1]))
-        memory_mb = None
-        # TensorFlow (CUDA order) and nvidia-smi (PCI order) may number GPUs differently,
-        # so match by product name, not by index.
-        for smi_gpu in unmatched:
-            if device_name is not None and smi_gpu.name == device_name:
-                memory_mb = smi_gpu.memory_mb
-                unmatched.remove(smi_gpu)
-                break
+        memory_mb = take_smi_memory(unmatched, device_name)
         infos.append(GpuInfo(name, device_name, compute_capability, memory_mb))
     return tuple(infos)

@@ -112,6 +112,21 @@ class NvidiaSmiInfo:
         return f"알 수 없음 ({self.message})"
 
 
+def take_smi_memory(unmatched: list[NvidiaGpu], device_name: str | None) -> int | None:
+    """``unmatched`` 에서 이름이 ``device_name`` 인 첫 GPU를 빼내고 그 메모리(MiB)를 돌려준다.
+
+    텐서플로·JAX(CUDA 순서)와 ``nvidia-smi`` (PCI 순서)는 GPU 번호를 다르게 매길 수 있으므로
+    번호가 아니라 제품 이름으로 맞춘다. 같은 이름의 GPU가 여럿이면 하나씩 차례로 맞춘다.
+    """
+    if device_name is None:
+        return None
+    for smi_gpu in unmatched:
+        if smi_gpu.name == device_name:
+            unmatched.remove(smi_gpu)
+            return smi_gpu.memory_mb
+    return None
+
+
 @dataclass(frozen=True)
 class StrategyChoice:
     """:func:`choose_strategy` 가 고른 ``tf.distribute`` 전략(아직 만들지 않은 상태).
@@ -284,13 +299,7 @@ class EnvReport:
         for name, kind in map(_split_jax_device, self.jax_devices):
             if name.split(":", 1)[0] not in _JAX_GPU_PLATFORMS:
                 continue
-            memory_mb = None
-            for smi_gpu in unmatched:  # by name, as for TensorFlow's GPUs
-                if kind is not None and smi_gpu.name == kind:
-                    memory_mb = smi_gpu.memory_mb
-                    unmatched.remove(smi_gpu)
-                    break
-            gpus.append(GpuInfo(name, kind, None, memory_mb))
+            gpus.append(GpuInfo(name, kind, None, take_smi_memory(unmatched, kind)))
         return tuple(gpus)
 
     @property

@@ -219,13 +219,9 @@ def _no_gpu_advice(
             "tensorflow-metal 플러그인으로 쓸 수 있고, 강의 실습은 코랩의 GPU 런타임을 "
             "쓰면 된다."
         ]
-    hidden = environ.get("CUDA_VISIBLE_DEVICES")
-    if hidden is not None and hidden.strip() in ("", "-1", "none", "NoDevFiles"):
-        return [
-            f"환경 변수 `CUDA_VISIBLE_DEVICES={hidden!r}`가 텐서플로에게서 GPU를 감추고 있다. "
-            "이 변수를 지우거나 GPU 번호로(예: `CUDA_VISIBLE_DEVICES=0`) 설정한 뒤 "
-            "파이썬을 다시 시작한다."
-        ]
+    hidden = _gpus_hidden_advice(environ, "텐서플로")
+    if hidden:
+        return hidden
     if driver_sees_gpu:
         if not cuda_build:
             return [
@@ -241,6 +237,18 @@ def _no_gpu_advice(
             "드라이버가 그 CUDA 버전을 지원하는지 확인한다."
         ]
     return _driver_missing_advice(runtime, smi)
+
+
+def _gpus_hidden_advice(environ: Mapping[str, str], framework: str) -> list[str]:
+    """``CUDA_VISIBLE_DEVICES`` 가 GPU를 모두 감추면 그 조언 한 줄(텐서플로와 JAX 가 같다)."""
+    hidden = environ.get("CUDA_VISIBLE_DEVICES")
+    if hidden is None or hidden.strip() not in ("", "-1", "none", "NoDevFiles"):
+        return []
+    return [
+        f"환경 변수 `CUDA_VISIBLE_DEVICES={hidden!r}`가 {framework}에게서 GPU를 감추고 있다. "
+        "이 변수를 지우거나 GPU 번호로(예: `CUDA_VISIBLE_DEVICES=0`) 설정한 뒤 "
+        "파이썬을 다시 시작한다."
+    ]
 
 
 def _driver_missing_advice(runtime: Runtime, smi: NvidiaSmiInfo) -> list[str]:
@@ -285,13 +293,9 @@ def _no_jax_gpu_advice(
         return [
             "macOS에서는 CUDA(NVIDIA GPU)를 쓸 수 없다. GPU로 훈련하려면 코랩의 GPU 런타임을 쓴다."
         ]
-    hidden = environ.get("CUDA_VISIBLE_DEVICES")
-    if hidden is not None and hidden.strip() in ("", "-1", "none", "NoDevFiles"):
-        return [
-            f"환경 변수 `CUDA_VISIBLE_DEVICES={hidden!r}`가 JAX 에게서 GPU를 감추고 있다. "
-            "이 변수를 지우거나 GPU 번호로(예: `CUDA_VISIBLE_DEVICES=0`) 설정한 뒤 "
-            "파이썬을 다시 시작한다."
-        ]
+    hidden = _gpus_hidden_advice(environ, "JAX ")
+    if hidden:
+        return hidden
     if driver_sees_gpu:
         return [
             f"nvidia-smi 는 GPU {len(smi.gpus)}개를 보지만 JAX 는 CPU만 본다. CPU용 JAX 만 "

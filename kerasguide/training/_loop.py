@@ -132,6 +132,8 @@ class TensorFlowTrainer(Trainer):
                 scaled_loss = self.optimizer.scale_loss(loss)
             gradients = tape.gradient(scaled_loss, trainable)
             self.optimizer.apply(gradients, trainable)  # sums the gradients over replicas
+            if not self.jit_compile:
+                loss = _nan_unless_finite(loss, trainable)
         self._update_metrics(y, y_pred, sample_weight)
         return loss, local
 
@@ -310,3 +312,16 @@ def _signature(chunks: Chunks) -> list[Any]:
         lambda a: tf.TensorSpec([None, None, *a.shape[2:]], a.dtype), arrays
     )
     return [specs, tf.TensorSpec([], tf.int32, name="rows")]
+
+
+def _nan_unless_finite(loss: Any, variables: list[Any]) -> Any:
+    """The loss, or NaN if a weight became NaN or infinite in this step.
+
+    Without XLA, TensorFlow's oneDNN kernels (on by default on x86) fuse MatMul, BiasAdd and
+    ReLU, and the fused ReLU turns a NaN input into 0: the loss stays finite while the
+    gradients, then the weights, go NaN. Checking the weights after the update catches it
+    (the gradients would not do: under mixed precision a loss-scaled step may have infinite
+    gradients on purpose, and the optimizer then skips it). XLA keeps NaN in the loss.
+    """
+    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(v)) for v in variables])
+    return tf.where(finite, loss, tf.constant(float("nan"), loss.dtype))

@@ -6,7 +6,8 @@ default on x86 CPUs), `Model.fit`'s graph runs `Dense(activation="relu")` as one
 kernel (MatMul + BiasAdd + Relu) whose ReLU turns NaN into 0: the loss stays finite while the
 gradient carries the NaN into the first layer's weights (seen with TensorFlow 2.21: the kernel
 row of the NaN feature became NaN, the loss stayed near 0.69). `kerasguide.fit` compiles its
-steps with XLA by default (`jit_compile="auto"`), where ReLU keeps the NaN, so it stops. The root
+steps with XLA by default (`jit_compile="auto"`), where ReLU keeps the NaN, so it stops; with
+`jit_compile=False` it checks the weights after each step and stops there too. The root
 conftest.py turns oneDNN off for every test so that each order computes alike; the subprocess
 test below runs with oneDNN on, as a user's TensorFlow does.
 """
@@ -98,12 +99,15 @@ _ONEDNN_SCRIPT = textwrap.dedent(
         "model_fit_loss_finite": bool(np.isfinite(history.history["loss"][-1])),
         "model_fit_weights_nan": bool(np.isnan(model.layers[0].kernel.numpy()).any()),
     }
-    try:
-        kerasguide.fit(_model("relu"), x, y, loss="binary_crossentropy", optimizer="sgd",
-                       epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
-        report["kerasguide"] = "finished"
-    except kerasguide.NonFiniteLossError as error:
-        report["kerasguide"] = f"NonFiniteLossError at step {error.step}"
+    for jit_compile in ("auto", False):  # XLA (the default on a CPU), and oneDNN's kernels
+        key = f"kerasguide jit_compile={jit_compile}"
+        try:
+            kerasguide.fit(_model("relu"), x, y, loss="binary_crossentropy", optimizer="sgd",
+                           epochs=1, batch_size=BATCH, shuffle=False, verbose=0,
+                           jit_compile=jit_compile)
+            report[key] = "finished"
+        except kerasguide.NonFiniteLossError as error:
+            report[key] = f"NonFiniteLossError at step {error.step}"
     print(json.dumps(report))
     """
 )
@@ -119,7 +123,11 @@ def test_nan_input_with_onednn_on_still_stops_fit() -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["kerasguide"] == f"NonFiniteLossError at step {NAN_ROW // BATCH + 1}", report
+    stopped = f"NonFiniteLossError at step {NAN_ROW // BATCH + 1}"
+    # With XLA the loss itself turns NaN; without it oneDNN's fused ReLU keeps the loss finite
+    # and fit sees the NaN in the weights after the step (_loop._nan_unless_finite).
+    assert report["kerasguide jit_compile=auto"] == stopped, report
+    assert report["kerasguide jit_compile=False"] == stopped, report
     # Model.fit never hides the NaN completely: its loss turns NaN, or (oneDNN's fused ReLU)
     # the loss stays finite and the NaN sits in the weights.
     assert not report["model_fit_loss_finite"] or report["model_fit_weights_nan"], report

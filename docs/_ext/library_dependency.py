@@ -106,21 +106,27 @@ def decide(package_dirs: Mapping[str, Path], record: Mapping[str, Any] | None) -
     return Decision(record["key"], tuple(sorted(files)), "unchanged")
 
 
-#: A data file named in a string of a page's code: "_data/x.json" or "../_data/x.json".
-_DATA_FILE = re.compile(r"""["'](?:\.\./)*(_data/[^"'\s]+)["']""")
+#: A data file named in a string of a page's code: "_data/x.json", "./_data/x.json" or
+#: "../_data/x.json" (a page in a subfolder). Not a template such as f"_data/{name}.json".
+_DATA_FILE = re.compile(r"""["'](?:\.{1,2}/)*(_data/[^"'\s{}]+)["']""")
 DATA_CELL_MARKER = "library-dependency data file"
 
 
 def data_files(confdir: Path, text: str) -> tuple[Path, ...]:
-    """The files under ``confdir/_data`` that the page's text names in a string, sorted."""
+    """The files under ``confdir/_data`` that the page's text names in a string, sorted.
+
+    A file that does not exist yet is listed too (a page may say "not measured yet"): it
+    counts as absent in the cache key, and Sphinx re-reads the page until it appears.
+    """
     names = sorted(set(_DATA_FILE.findall(text)))
-    return tuple(confdir / name for name in names if (confdir / name).is_file())
+    return tuple(confdir / name for name in names)
 
 
 def data_cell(confdir: Path, files: Iterable[Path]) -> str:
-    """A hidden cell of comments only: a changed data file changes the page's cache key."""
+    """A hidden cell of comments only: a changed (or new) data file changes the cache key."""
     return "".join(
-        f"# {DATA_CELL_MARKER} {path.relative_to(confdir).as_posix()}: {file_hash(path)}\n"
+        f"# {DATA_CELL_MARKER} {path.relative_to(confdir).as_posix()}: "
+        f"{file_hash(path) if path.is_file() else 'absent'}\n"
         for path in files
     )
 

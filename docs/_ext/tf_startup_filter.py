@@ -24,6 +24,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+from typing import IO
 
 #: absl's INFO line: severity I, month and day, time, thread, source file and line.
 _ABSL_INFO = re.compile(rb"^I\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w./-]+\.(cc|h):\d+\] ")
@@ -56,24 +58,39 @@ def filtering_wanted(environ: dict[str, str] | os._Environ[str]) -> bool:
     return environ.get("TF_CPP_MIN_LOG_LEVEL", "2").strip() not in {"", "0"}
 
 
+def _copy_filtered(source: IO[bytes], keep: StartupLineFilter) -> None:
+    # readline returns as soon as a line is complete: warnings appear while Sphinx runs.
+    for line in iter(source.readline, b""):
+        if not keep.drops(line):
+            sys.stderr.buffer.write(line)
+            sys.stderr.buffer.flush()
+
+
 def run(command: list[str]) -> int:
     """Run ``command``; copy its standard error here, less the start-up lines. Its exit code."""
     if not filtering_wanted(os.environ):
-        return subprocess.run(command, check=False).returncode
-    keep = StartupLineFilter()
-    with subprocess.Popen(command, stderr=subprocess.PIPE) as process:
-        assert process.stderr is not None
-        try:
-            # readline returns as soon as a line is complete: warnings appear while Sphinx runs.
-            for line in iter(process.stderr.readline, b""):
-                if not keep.drops(line):
-                    sys.stderr.buffer.write(line)
-                    sys.stderr.buffer.flush()
-        except KeyboardInterrupt:
-            # Ctrl-C reached the command too (same process group), e.g. `nox -s docs-live`:
-            # its own exit code, without this script's traceback.
-            pass
-        return process.wait()
+        return _exit_code(subprocess.run(command, check=False).returncode)
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    pump = threading.Thread(
+        target=_copy_filtered, args=(process.stderr, StartupLineFilter()), daemon=True
+    )
+    pump.start()
+    try:
+        code = process.wait()
+    except KeyboardInterrupt:
+        # Ctrl-C reached the command too (same process group), e.g. `nox -s docs-live`: let it
+        # finish (its last lines still pass through), then its exit code, no traceback here.
+        code = process.wait()
+    # The command has ended; a process it started (a notebook kernel) may still hold the
+    # pipe open. What is in the pipe is copied, but this script does not wait for that process.
+    pump.join(timeout=5)
+    return _exit_code(code)
+
+
+def _exit_code(returncode: int) -> int:
+    """A command killed by signal N gives -N in Python; a shell reports 128 + N."""
+    return 128 - returncode if returncode < 0 else returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     if not command:
         print("사용법: python docs/_ext/tf_startup_filter.py 명령 [인자 ...]", file=sys.stderr)
         return 2
-    return run(command)
+    try:
+        return run(command)
+    except KeyboardInterrupt:  # the unfiltered path (TF_CPP_MIN_LOG_LEVEL=0), Ctrl-C
+        return 130
 
 
 if __name__ == "__main__":

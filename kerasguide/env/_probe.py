@@ -180,6 +180,7 @@ class SystemProbe:
         # Keras's own global setting, read on JAX only (no TensorFlow on this path).
         if self.keras_backend() != "jax":
             return None
+        import jax
         import keras
         import numpy as np
 
@@ -192,7 +193,9 @@ class SystemProbe:
             "devices": [str(device) for device in np.asarray(mesh.devices).reshape(-1)],
             "mesh_shape": [int(size) for size in mesh.shape],
             "axis_names": [str(name) for name in mesh.axis_names],
-            "processes": int(distribution.num_processes),
+            # The processes training together, as fit counts them (jax.process_count());
+            # Distribution.num_processes is newer than the Keras floor (3.10).
+            "processes": int(jax.process_count()),
         }
 
     def build_info(self) -> Mapping[str, Any]:

@@ -315,13 +315,16 @@ def _signature(chunks: Chunks) -> list[Any]:
 
 
 def _nan_unless_finite(loss: Any, variables: list[Any]) -> Any:
-    """The loss, or NaN if a weight became NaN or infinite in this step.
+    """The loss, or NaN if the loss is finite but a weight became NaN or infinite in this step.
 
     Without XLA, TensorFlow's oneDNN kernels (on by default on x86) fuse MatMul, BiasAdd and
     ReLU, and the fused ReLU turns a NaN input into 0: the loss stays finite while the
     gradients, then the weights, go NaN. Checking the weights after the update catches it
     (the gradients would not do: under mixed precision a loss-scaled step may have infinite
-    gradients on purpose, and the optimizer then skips it). XLA keeps NaN in the loss.
+    gradients on purpose, and the optimizer then skips it). XLA keeps NaN in the loss. One
+    sum per variable and one finiteness test (NaN and infinity survive a sum) cost less than
+    testing every element; a loss that is already NaN or infinite is reported as it is.
     """
-    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(v)) for v in variables])
-    return tf.where(finite, loss, tf.constant(float("nan"), loss.dtype))
+    total = tf.add_n([tf.reduce_sum(tf.cast(v, tf.float32)) for v in variables])
+    keep = tf.logical_or(tf.math.is_finite(total), tf.logical_not(tf.math.is_finite(loss)))
+    return tf.where(keep, loss, tf.constant(float("nan"), loss.dtype))

@@ -53,3 +53,22 @@ def test_runs_the_command_keeps_its_exit_code_and_other_lines(level: str, filter
 def test_without_a_command_it_says_how_to_use_it() -> None:
     result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True)
     assert result.returncode == 2 and "사용법" in result.stderr
+
+
+def test_a_process_left_holding_stderr_does_not_keep_it_waiting() -> None:
+    # The command starts a child that keeps the inherited stderr open for a minute, as a
+    # notebook kernel that outlives sphinx-build would, and exits at once with code 4.
+    program = (
+        "import subprocess, sys\n"
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'],\n"
+        "                 stdout=subprocess.DEVNULL)\n"
+        "print('last line', file=sys.stderr)\n"
+        "sys.exit(4)"
+    )
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), sys.executable, "-c", program],
+        capture_output=True, timeout=30, check=False,
+        env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": ""},
+    )  # fmt: skip
+    assert result.returncode == 4
+    assert result.stderr.decode().splitlines() == ["last line"]

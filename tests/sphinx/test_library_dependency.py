@@ -94,11 +94,15 @@ def test_data_files_named_in_the_code_give_the_hidden_cell_their_hash(tmp_path: 
     data = tmp_path / "_data"
     data.mkdir()
     (data / "figures.json").write_text('{"x": 1}', encoding="utf-8")
-    text = 'Path("_data/figures.json")\nopen("../_data/figures.json")\n"_data/missing.json"\n'
+    text = 'Path("_data/figures.json")\nopen("../_data/figures.json")\n"./_data/later.json"\n'
+    text += 'f"_data/{name}.json"\n'  # a template names no file
     files = ld.data_files(tmp_path, text)
-    assert files == (data / "figures.json",)  # named twice, listed once; a missing file is not
+    assert files == (data / "figures.json", data / "later.json")  # figures named twice
     before = ld.data_cell(tmp_path, files)
-    assert "_data/figures.json" in before
+    assert "_data/figures.json" in before and "_data/later.json: absent" in before
     (data / "figures.json").write_text('{"x": 2}', encoding="utf-8")
-    assert ld.data_cell(tmp_path, files) != before  # new figures: a new cache key
+    changed = ld.data_cell(tmp_path, files)
+    assert changed != before  # new figures: a new cache key
+    (data / "later.json").write_text("{}", encoding="utf-8")
+    assert ld.data_cell(tmp_path, files) != changed  # the file appeared: a new key
     assert ld.data_files(tmp_path, "print('no data here')") == ()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +73,45 @@ def assert_same_history(
     assert sorted(a) == sorted(b)
     for key in a:
         np.testing.assert_allclose(a[key], b[key], rtol=rtol, atol=1e-6, err_msg=key)
+
+
+def run_processes(
+    commands: Sequence[tuple[Sequence[str], Mapping[str, str]]],
+    logs: Path,
+    name: str,
+    timeout: float,
+) -> list[str]:
+    """Start every ``(command, environment)`` at once (processes that train together) and run
+    them to the end, or kill them all at the deadline. Each writes ``logs/<name><i>.log``.
+
+    Returns the failures: for each process that did not exit 0, its exit code (or that it was
+    killed) and the end of its log. No process outlives the call.
+    """
+    processes: list[subprocess.Popen[bytes]] = []
+    files = []
+    timed_out = False
+    try:
+        for index, (command, env) in enumerate(commands):
+            log = (logs / f"{name}{index}.log").open("w")
+            files.append(log)
+            processes.append(
+                subprocess.Popen(list(command), env=dict(env), stdout=log, stderr=subprocess.STDOUT)
+            )
+        deadline = time.monotonic() + timeout
+        for process in processes:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        for log in files:
+            log.close()
+    return [
+        f"{name} {i} ({'killed after ' + str(timeout) + ' s' if timed_out else 'exit'} "
+        f"{p.returncode}):\n" + (logs / f"{name}{i}.log").read_text(errors="replace")[-3000:]
+        for i, p in enumerate(processes)
+        if p.returncode != 0
+    ]

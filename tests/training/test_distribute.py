@@ -8,7 +8,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -205,45 +204,17 @@ def _free_ports(count: int) -> list[int]:
 def _attempt_workers(out: Path, checkpoint_dir: Path, timeout: float) -> list[str]:
     """Run both workers to the end (or kill them at the deadline); their failures."""
     workers = [f"127.0.0.1:{port}" for port in _free_ports(2)]
-    processes: list[subprocess.Popen[bytes]] = []
-    logs = []
-    timed_out = False
-    try:
-        for index in range(2):
-            config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
-            log = (out / f"worker{index}.log").open("w")
-            logs.append(log)
-            processes.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        str(SCRIPTS / "multi_worker.py"),
-                        str(out),
-                        str(checkpoint_dir),
-                    ],
-                    env={**os.environ, "TF_CONFIG": json.dumps(config)},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        deadline = time.monotonic() + timeout
-        for process in processes:
-            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        for process in processes:  # no straggler outlives the test
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        for log in logs:
-            log.close()
-    return [
-        f"worker {i} ({'killed after ' + str(timeout) + ' s' if timed_out else 'exit'} "
-        f"{p.returncode}):\n" + (out / f"worker{i}.log").read_text(errors="replace")[-3000:]
-        for i, p in enumerate(processes)
-        if p.returncode != 0
-    ]
+    command = [sys.executable, str(SCRIPTS / "multi_worker.py"), str(out), str(checkpoint_dir)]
+    commands = [
+        (
+            command,
+            {**os.environ, "TF_CONFIG": json.dumps(
+                {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
+            )},
+        )
+        for index in range(2)
+    ]  # fmt: skip
+    return helpers.run_processes(commands, out, "worker", timeout)
 
 
 def _run_workers(out: Path, checkpoint_dir: Path, timeout: float = 300) -> None:

@@ -11,9 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ import keras
 import numpy as np
 import pytest
 
+import helpers
 import kerasguide
 
 pytestmark = [pytest.mark.backend("jax"), pytest.mark.slow]
@@ -50,46 +49,17 @@ def _free_port() -> int:
 def _attempt(out: Path, checkpoint_dir: Path, epochs: int, timeout: float) -> list[str]:
     """Run the processes to the end (or kill them at the deadline); their failures."""
     port = _free_port()
-    processes: list[subprocess.Popen[bytes]] = []
-    logs = []
-    timed_out = False
-    try:
-        for index in range(PROCESSES):
-            log = (out / f"process{index}.log").open("w")
-            logs.append(log)
-            command = [
-                sys.executable,
-                str(SCRIPT),
-                str(out),
-                str(checkpoint_dir),
+    commands = [
+        (
+            [
+                sys.executable, str(SCRIPT), str(out), str(checkpoint_dir),
                 *(str(n) for n in (port, index, PROCESSES, epochs)),
-            ]
-            processes.append(
-                subprocess.Popen(
-                    command,
-                    env={**os.environ, "KERAS_BACKEND": "jax"},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        deadline = time.monotonic() + timeout
-        for process in processes:
-            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-    except subprocess.TimeoutExpired:
-        timed_out = True
-    finally:
-        for process in processes:  # no straggler outlives the test
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-        for log in logs:
-            log.close()
-    return [
-        f"process {i} ({'killed after ' + str(timeout) + ' s' if timed_out else 'exit'} "
-        f"{p.returncode}):\n" + (out / f"process{i}.log").read_text(errors="replace")[-3000:]
-        for i, p in enumerate(processes)
-        if p.returncode != 0
-    ]
+            ],
+            {**os.environ, "KERAS_BACKEND": "jax"},
+        )
+        for index in range(PROCESSES)
+    ]  # fmt: skip
+    return helpers.run_processes(commands, out, "process", timeout)
 
 
 def _run(out: Path, checkpoint_dir: Path, epochs: int, timeout: float = 300) -> list[Any]:

@@ -41,8 +41,11 @@ def _prepare_notebook_kernels(app: Any) -> None:
     # to the build log; Python-level warnings still reach the page and fail the strict build.
     ipython_dir = Path(app.doctreedir).parent / "ipython"
     (ipython_dir / "profile_default").mkdir(parents=True, exist_ok=True)
+    # The kernel application's own log (not the page's warnings, which go to the page) at
+    # ERROR: ipykernel 7 warns at every kernel start that its loopback TCP is unencrypted.
     (ipython_dir / "profile_default" / "ipython_kernel_config.py").write_text(
         "c.IPKernelApp.capture_fd_output = False\n"
+        "c.IPKernelApp.log_level = 'ERROR'\n"
         + "".join(f"{line}\n" for line in KERNEL_CONFIG),
         encoding="utf-8",
     )

@@ -45,8 +45,7 @@ def _prepare_notebook_kernels(app: Any) -> None:
     # ERROR: ipykernel 7 warns at every kernel start that its loopback TCP is unencrypted.
     (ipython_dir / "profile_default" / "ipython_kernel_config.py").write_text(
         "c.IPKernelApp.capture_fd_output = False\n"
-        "c.IPKernelApp.log_level = 'ERROR'\n"
-        + "".join(f"{line}\n" for line in KERNEL_CONFIG),
+        "c.IPKernelApp.log_level = 'ERROR'\n" + "".join(f"{line}\n" for line in KERNEL_CONFIG),
         encoding="utf-8",
     )
     os.environ["IPYTHONDIR"] = str(ipython_dir)

@@ -31,28 +31,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from kerasguide.training._fit import fit
-    from kerasguide.training._history import History
-
-# Loaded on first use, as in kerasguide/__init__: importing the package (Sphinx's viewcode
-# looks up `kerasguide.training._fit` this way) must not import TensorFlow.
-_LAZY = {"fit": "kerasguide.training._fit", "History": "kerasguide.training._history"}
+from kerasguide.training._fit import fit
+from kerasguide.training._history import History
 
 __all__ = ["History", "fit"]
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'kerasguide.training' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
